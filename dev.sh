@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# One entry point for people and CI. Each command installs the Debian
+# packages it needs (only those missing), builds, and runs:
+#   ./dev.sh example [--port N]   the seed's event page on http://127.0.0.1:9009
+#   ./dev.sh test                 the whole test suite (meson test)
+#   ./dev.sh test-asan            the suite under -fsanitize=address,undefined
+#   ./dev.sh test-tsan            the cross-thread suites under -fsanitize=thread
+set -euo pipefail
+cd "$(dirname "$0")"
+
+packages=(meson ninja-build g++ pkg-config python3 libasio-dev node-llhttp nlohmann-json3-dev doctest-dev)
+
+install_missing() {
+    local missing=() p
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "dev.sh: installing ${missing[*]}" >&2
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+setup() { # setup DIR [meson options...]
+    local dir=$1
+    shift
+    if [ ! -f "$dir/build.ninja" ]; then
+        meson setup "$dir" "$@"
+    fi
+}
+
+command=${1:-help}
+[ $# -gt 0 ] && shift
+case "$command" in
+example)
+    install_missing "${packages[@]}"
+    setup build
+    ninja -C build examples/event_toggle
+    exec build/examples/event_toggle "$@"
+    ;;
+test)
+    install_missing "${packages[@]}"
+    setup build
+    meson test -C build --print-errorlogs "$@"
+    ;;
+test-asan)
+    install_missing "${packages[@]}"
+    setup build-asan -Db_sanitize=address,undefined -Db_lundef=false
+    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+        meson test -C build-asan --print-errorlogs "$@"
+    ;;
+test-tsan)
+    install_missing "${packages[@]}"
+    setup build-tsan -Db_sanitize=thread -Db_lundef=false -Dexamples=false
+    TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+        meson test -C build-tsan --print-errorlogs --suite threads "$@"
+    ;;
+*)
+    sed -n '2,7p' "$0"
+    [ "$command" = help ] || exit 2
+    ;;
+esac

@@ -1,0 +1,61 @@
+// The seed's event page: a button that sets and clears an event. GET / waits
+// up to 100 ms for the event (the seed's "do something asynchronous"), then
+// shows "Set" or "Clear"; the button POSTs True/False to /change_event.
+// The event lives in the application's typed info and, unlike asyncio's,
+// cannot belong to the wrong loop: each wait resumes on its own executor.
+//     ./event_toggle [--port 9009]      then open http://127.0.0.1:9009
+#include <bareasio/bareasio.hpp>
+
+using namespace bareasio;
+using namespace std::chrono_literals;
+
+struct state {
+    event toggled;
+};
+
+static std::string render_page(bool is_set) {
+    std::string page = R"html(<html>
+<body>
+<button onclick="changeEvent('{state}')">{message}</button>
+<script>
+function changeEvent(state) {
+  fetch('/change_event', { method: 'POST', body: state })
+    .then(response => location.reload())
+}
+</script>
+</body>
+</html>
+)html";
+    auto replace = [&](std::string_view key, std::string_view value) {
+        page.replace(page.find(key), key.size(), value);
+    };
+    replace("{state}", is_set ? "False" : "True");
+    replace("{message}", is_set ? "Clear" : "Set");
+    return page;
+}
+
+awaitable<response> get_index(request& req) {
+    auto& st = req.info<state>();
+    // Do something asynchronous: wait up to 100 ms for the event.
+    co_await wait_for(st.toggled.wait(), 100ms, ignore_timeout);
+    co_return response{200, {{"content-type", "text/html"}}, text_writer(render_page(st.toggled.is_set()))};
+}
+
+awaitable<response> change_event(request& req) {
+    auto& st = req.info<state>();
+    // Await into a local first: GCC 12 miscompiles some co_await expressions
+    // used directly as an if/switch condition.
+    std::string body = co_await text_reader(req);
+    if (body == "True")
+        st.toggled.set();
+    else
+        st.toggled.clear();
+    co_return 204;
+}
+
+int main(int argc, char** argv) {
+    application app{state{}};
+    app.http_router.add({"GET"}, "/", get_index);
+    app.http_router.add({"POST"}, "/change_event", change_event);
+    return serve(app, config_from_args(argc, argv, {.port = 9009}));
+}

@@ -1,0 +1,56 @@
+// application: what a user builds: the router, the lifespan handlers and the
+// shared typed info (bareASGI's Application(info=...)).
+//     struct state { event toggled; };
+//     application app{state{}};
+//     app.http_router.add({"GET"}, "/", get_index);
+//     return serve(app, {.port = 9009});
+// Handlers reach the info with req.info<state>(); lifespan handlers with
+// ctx.info<state>(). Thread safety: configure before serving; the info is
+// shared by every handler on every thread.
+#pragma once
+
+#include <bareasio/http/shared_info.hpp>
+#include <bareasio/lifespan.hpp>
+#include <bareasio/router.hpp>
+#include <bareasio/http/handler.hpp>
+
+#include <type_traits>
+#include <utility>
+
+namespace bareasio {
+
+class application {
+public:
+    application() = default;
+
+    template <class Info>
+        requires(!std::is_same_v<std::decay_t<Info>, application>)
+    explicit application(Info info) : info_(shared_info::make(std::move(info))) {}
+
+    // Constructs the info in place: application app{std::in_place_type<state>};
+    template <class Info, class... Args>
+    explicit application(std::in_place_type_t<Info>, Args&&... args)
+        : info_(shared_info::make_in_place<Info>(std::forward<Args>(args)...)) {}
+
+    application(const application&) = delete;
+    application& operator=(const application&) = delete;
+
+    bareasio::router http_router;
+    bareasio::lifespan lifespan;
+
+    template <class T>
+    T& info() const {
+        return info_.get<T>();
+    }
+    const shared_info& info_handle() const noexcept { return info_; }
+
+    // The request handler the server calls: route, then run the handler.
+    http_handler handler() const {
+        return [this](request& req) { return http_router.dispatch(req); };
+    }
+
+private:
+    shared_info info_;
+};
+
+} // namespace bareasio

@@ -1,0 +1,103 @@
+// wait_for / wait_until: run an awaitable with a deadline, the analogue of
+// Python's asyncio.wait_for. On expiry the inner operation is cancelled
+// (Asio terminal cancellation) and *finished* before wait_for returns; then
+// timeout_error is thrown. A result the inner operation produced is never
+// lost, an inner error propagates at once, and cancellation of the caller
+// propagates as operation_aborted.
+// Resumes on the calling coroutine's executor. Thread safety: each call is
+// independent; the deadline timer lives on the caller's executor.
+#pragma once
+
+#include <bareasio/async/error.hpp>
+#include <bareasio/detail/asio_compat.hpp>
+
+#include <chrono>
+#include <exception>
+#include <optional>
+#include <system_error>
+#include <type_traits>
+#include <variant>
+
+namespace bareasio {
+
+// Thrown by wait_for when the deadline passed first; the analogue of
+// asyncio.TimeoutError. Distinct from asio::error::operation_aborted.
+class timeout_error : public std::system_error {
+public:
+    timeout_error() : std::system_error(make_error_code(errc::timeout)) {}
+};
+
+// Tag for the non-throwing form: wait_for(op, d, ignore_timeout) returns
+// std::optional<T> (bool for void): empty/false when the deadline passed.
+struct ignore_timeout_t {
+    explicit ignore_timeout_t() = default;
+};
+inline constexpr ignore_timeout_t ignore_timeout{};
+
+namespace detail {
+
+inline bool is_aborted(const std::exception_ptr& e) {
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::system_error& err) {
+        return err.code() == asio::error::operation_aborted;
+    } catch (...) {
+        return false;
+    }
+}
+
+// Runs `op` against a timer; returns the value, or nullopt on timeout.
+template <class T>
+asio::awaitable<std::optional<std::conditional_t<std::is_void_v<T>, std::monostate, T>>>
+run_until(asio::awaitable<T> op, std::chrono::steady_clock::time_point deadline) {
+    using value = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
+    auto ex = co_await asio::this_coro::executor;
+    asio::steady_timer timer(ex, deadline);
+    // The group cancels the loser and waits for it to finish before it
+    // completes, so the inner operation never outlives this call.
+    auto group = asio::experimental::make_parallel_group(
+        asio::co_spawn(ex, std::move(op), deferred), timer.async_wait(deferred));
+    auto results = co_await group.async_wait(asio::experimental::wait_for_one(),
+                                             asio::use_awaitable);
+    const auto& order = std::get<0>(results);
+    const std::exception_ptr& failure = std::get<1>(results);
+    const std::error_code& timer_ec = std::get<std::tuple_size_v<decltype(results)> - 1>(results);
+    if (!failure) { // it produced its result: return it even if the deadline also passed
+        if constexpr (std::is_void_v<T>)
+            co_return value{};
+        else
+            co_return std::move(std::get<2>(results));
+    }
+    const bool deadline_fired = order[0] == 1 && !timer_ec;
+    if (deadline_fired && is_aborted(failure)) co_return std::nullopt;
+    std::rethrow_exception(failure); // inner error, or the caller was cancelled
+}
+
+} // namespace detail
+
+template <class T>
+asio::awaitable<T> wait_until(asio::awaitable<T> op,
+                              std::chrono::steady_clock::time_point deadline) {
+    auto result = co_await detail::run_until(std::move(op), deadline);
+    if (!result) throw timeout_error();
+    if constexpr (!std::is_void_v<T>) co_return std::move(*result);
+}
+
+template <class T, class Rep, class Period>
+asio::awaitable<T> wait_for(asio::awaitable<T> op, std::chrono::duration<Rep, Period> timeout) {
+    // The deadline is fixed now, on the steady clock, before anything runs.
+    return wait_until(std::move(op), std::chrono::steady_clock::now() + timeout);
+}
+
+template <class T, class Rep, class Period>
+asio::awaitable<std::conditional_t<std::is_void_v<T>, bool, std::optional<T>>>
+wait_for(asio::awaitable<T> op, std::chrono::duration<Rep, Period> timeout, ignore_timeout_t) {
+    auto result =
+        co_await detail::run_until(std::move(op), std::chrono::steady_clock::now() + timeout);
+    if constexpr (std::is_void_v<T>)
+        co_return result.has_value();
+    else
+        co_return result ? std::optional<T>(std::move(*result)) : std::nullopt;
+}
+
+} // namespace bareasio

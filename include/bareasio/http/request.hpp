@@ -1,0 +1,109 @@
+// request: what a handler receives. Method, target, decoded path and query,
+// headers (case-insensitive, repeats kept), the route's matches, the
+// application's typed info and the body as a stream.
+//     auto id = req.matches().get<int>("id");
+//     auto& state = req.info<my_state>();
+//     std::string text = co_await text_reader(req);
+// Thread safety: owned by the connection serving it; use it from the handler.
+#pragma once
+
+#include <bareasio/http/body_stream.hpp>
+#include <bareasio/http/header_list.hpp>
+#include <bareasio/http/route_matches.hpp>
+#include <bareasio/http/shared_info.hpp>
+#include <bareasio/http/url.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace bareasio {
+
+// The parsed request line and header block, as the parser delivers it.
+struct request_head {
+    std::string method;
+    std::string target;
+    unsigned version = 11; // 10 for HTTP/1.0, 11 for HTTP/1.1
+    header_list headers;
+    bool keep_alive = true;
+    bool chunked = false;
+    bool expect_continue = false;
+    std::optional<std::uint64_t> content_length;
+
+    void clear() noexcept {
+        method.clear();
+        target.clear();
+        version = 11;
+        headers.clear();
+        keep_alive = true;
+        chunked = false;
+        expect_continue = false;
+        content_length.reset();
+    }
+};
+
+class request {
+public:
+    request() = default;
+
+    // Builds a request from a head (tests and in-process use). Throws
+    // std::invalid_argument when the target cannot be decoded.
+    explicit request(request_head head, body_source* body = nullptr) : head_(std::move(head)) {
+        if (!prepare(body)) throw std::invalid_argument("malformed request target: " + head_.target);
+    }
+
+    std::string_view method() const noexcept { return head_.method; }
+    std::string_view target() const noexcept { return head_.target; }
+    std::string_view path() const noexcept { return path_; }         // percent-decoded
+    std::string_view raw_query() const noexcept { return raw_query_; } // as sent
+    const query_params& query() const noexcept { return query_; }     // decoded
+    unsigned version() const noexcept { return head_.version; }
+    const header_list& headers() const noexcept { return head_.headers; }
+    bool keep_alive() const noexcept { return head_.keep_alive; }
+
+    const route_matches& matches() const noexcept { return matches_; }
+    route_matches& matches() noexcept { return matches_; }
+
+    template <class T>
+    T& info() const {
+        return info_.get<T>();
+    }
+    void set_info(shared_info info) { info_ = std::move(info); }
+
+    body_stream& body() noexcept { return body_; }
+
+    // For the server: the head to fill, and prepare() once it is complete.
+    request_head& head() noexcept { return head_; }
+    const request_head& head() const noexcept { return head_; }
+
+    // Splits and decodes the target; false on a malformed target.
+    bool prepare(body_source* body) {
+        body_ = body_stream(body, head_.content_length);
+        matches_.clear();
+        std::string_view target = head_.target;
+        if (auto scheme = target.find("://");
+            scheme != std::string_view::npos && scheme < target.find('/')) { // absolute-form
+            auto slash = target.find('/', scheme + 3);
+            target = slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
+        }
+        auto q = target.find('?');
+        auto query = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
+        raw_query_.assign(query.substr(0, query.find('#')));
+        path_.clear();
+        if (!percent_decode(target.substr(0, q), path_, false)) return false;
+        if (path_.empty()) path_ = "/";
+        return query_.parse(raw_query_);
+    }
+
+private:
+    request_head head_;
+    std::string path_;
+    std::string raw_query_;
+    query_params query_;
+    route_matches matches_;
+    shared_info info_;
+    body_stream body_;
+};
+
+} // namespace bareasio

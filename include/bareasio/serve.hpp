@@ -1,0 +1,159 @@
+// serve(app, config): run an application until SIGINT or SIGTERM, the way
+// uvicorn runs an ASGI app. In order: startup handlers (on the server's
+// executor, before the listener accepts), listen, serve, then on a signal or
+// request_stop(): stop accepting, drain in-flight requests (Connection:
+// close), run shutdown handlers in reverse, stop and join every service.
+// A second signal exits at once. Exit codes: 0 clean, 1 shutdown not clean,
+// 2 cannot listen, 3 a startup handler failed, 128+N a second signal N.
+// app_server is the same, embeddable: run() on one thread, request_stop()
+// and wait_until_listening() from any other (tests use it).
+#pragma once
+
+#include <bareasio/application.hpp>
+#include <bareasio/async/task_group.hpp>
+#include <bareasio/detail/log.hpp>
+#include <bareasio/server/server.hpp>
+
+#include <asio/io_context.hpp>
+#include <asio/signal_set.hpp>
+
+#include <condition_variable>
+#include <csignal>
+#include <cstdlib>
+#include <mutex>
+#include <optional>
+
+namespace bareasio {
+
+class app_server {
+public:
+    app_server(const application& app, server_config config)
+        : app_(app), config_(std::move(config)) {}
+    app_server(const app_server&) = delete;
+    app_server& operator=(const app_server&) = delete;
+
+    // Whether run() turns SIGINT/SIGTERM into a graceful stop (serve() does).
+    void handle_signals(bool on) noexcept { handle_signals_ = on; }
+
+    // Runs the whole lifespan on the calling thread; returns the exit code.
+    int run() {
+        asio::io_context ioc(1);
+        int exit_code = 0;
+        asio::co_spawn(ioc, main(exit_code), [&](std::exception_ptr error) {
+            if (error) {
+                detail::log_line("bareasio: " + detail::describe(error));
+                exit_code = 1;
+            }
+        });
+        ioc.run();
+        set_listening(0); // wake anyone still waiting if startup failed
+        return exit_code;
+    }
+
+    // Asks a running (or about to run) server to stop gracefully. Safe from
+    // any thread.
+    void request_stop() { stop_.set(); }
+
+    // Blocks until the server listens; returns its port, or 0 if it never
+    // will (startup or listen failed).
+    std::uint16_t wait_until_listening() {
+        std::unique_lock lock(mutex_);
+        ready_.wait(lock, [&] { return listening_decided_; });
+        return port_;
+    }
+
+private:
+    asio::awaitable<void> main(int& exit_code) {
+        auto ex = co_await asio::this_coro::executor;
+        task_group services(ex);
+        lifespan_context ctx{app_.info_handle(), services, ex};
+        server srv(ex, config_, app_.handler(), app_.info_handle());
+
+        std::optional<asio::signal_set> signals;
+        if (handle_signals_) watch_signals(signals.emplace(ex, SIGINT, SIGTERM));
+
+        std::string failure;
+        try {
+            co_await app_.lifespan.startup(ctx);
+        } catch (const startup_error& e) {
+            failure = std::string("bareasio: ") + e.what() + "; not serving";
+        }
+        if (!failure.empty()) {
+            detail::log_line(failure);
+            exit_code = 3;
+            co_await finish(services, signals);
+            co_return;
+        }
+        try {
+            srv.listen();
+        } catch (const std::system_error& e) {
+            failure = std::string("bareasio: ") + e.what();
+        }
+        if (!failure.empty()) {
+            detail::log_line(failure);
+            exit_code = 2;
+            co_await app_.lifespan.shutdown(ctx);
+            co_await finish(services, signals);
+            co_return;
+        }
+        srv.start();
+        detail::log_line("bareasio: listening on http://" + config_.host + ":" +
+                         std::to_string(srv.port()) + " (1 thread)");
+        set_listening(srv.port());
+
+        co_await stop_.wait();
+        if (srv.connections() > 0)
+            detail::log_line("bareasio: shutting down: draining " +
+                             std::to_string(srv.connections()) + " connection(s)");
+        co_await srv.shutdown();
+        const bool clean = co_await app_.lifespan.shutdown(ctx);
+        co_await finish(services, signals);
+        if (!clean || !services.failures().empty()) exit_code = 1;
+        detail::log_line("bareasio: stopped");
+    }
+
+    asio::awaitable<void> finish(task_group& services, std::optional<asio::signal_set>& signals) {
+        co_await services.stop_and_join(config_.service_stop_timeout);
+        if (signals) signals->cancel();
+    }
+
+    void watch_signals(asio::signal_set& signals) {
+        signals.async_wait([this, &signals](std::error_code ec, int signo) {
+            if (ec) return;
+            detail::log_line(std::string("bareasio: received ") +
+                             (signo == SIGINT ? "SIGINT" : "SIGTERM") + ", shutting down");
+            stop_.set();
+            signals.async_wait([](std::error_code ec2, int again) {
+                if (ec2) return;
+                detail::log_line("bareasio: second signal, exiting now");
+                std::_Exit(128 + again);
+            });
+        });
+    }
+
+    void set_listening(std::uint16_t port) {
+        std::lock_guard lock(mutex_);
+        if (listening_decided_) return;
+        port_ = port;
+        listening_decided_ = true;
+        ready_.notify_all();
+    }
+
+    const application& app_;
+    server_config config_;
+    bool handle_signals_ = false;
+    event stop_;
+    std::mutex mutex_;
+    std::condition_variable ready_;
+    bool listening_decided_ = false;
+    std::uint16_t port_ = 0;
+};
+
+// Serves `app` until SIGINT/SIGTERM; returns the process exit code.
+inline int serve(const application& app, server_config config = {}) {
+    app_server server(app, std::move(config));
+    server.handle_signals(true);
+    return server.run();
+}
+
+} // namespace bareasio

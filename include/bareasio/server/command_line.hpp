@@ -1,0 +1,76 @@
+// command_line: the flags every bareasio program shares, so an example (or
+// your own server) takes --host, --port and --threads like uvicorn does.
+//     auto config = bareasio::config_from_args(argc, argv, {.port = 9009});
+// The PORT environment variable overrides the default port; --port
+// overrides both. --help prints usage and exits 0; a bad flag exits 2.
+#pragma once
+
+#include <bareasio/server/config.hpp>
+
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace bareasio {
+
+namespace detail {
+template <class T>
+std::optional<T> parse_number(std::string_view text) {
+    T value{};
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    return value;
+}
+
+[[noreturn]] inline void usage_error(const char* program, const std::string& message) {
+    std::fprintf(stderr, "%s: %s\nTry '%s --help'.\n", program, message.c_str(), program);
+    std::exit(2);
+}
+} // namespace detail
+
+inline server_config config_from_args(int argc, char** argv, server_config defaults = {}) {
+    server_config config = std::move(defaults);
+    const char* program = argc > 0 ? argv[0] : "server";
+    if (const char* env = std::getenv("PORT"); env && *env) {
+        auto port = detail::parse_number<std::uint16_t>(env);
+        if (!port) detail::usage_error(program, "PORT must be a port number, not '" + std::string(env) + "'");
+        config.port = *port;
+    }
+    for (int i = 1; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        std::string_view value;
+        if (auto eq = arg.find('='); eq != std::string_view::npos) {
+            value = arg.substr(eq + 1);
+            arg = arg.substr(0, eq);
+        } else if (arg != "--help" && arg != "-h" && i + 1 < argc) {
+            value = argv[++i];
+        }
+        if (arg == "--help" || arg == "-h") {
+            std::printf("usage: %s [--host HOST] [--port PORT] [--threads N]\n"
+                        "  --host HOST    address to listen on (default %s)\n"
+                        "  --port PORT    port to listen on (default %u; env PORT)\n"
+                        "  --threads N    event loops (default %u; 0 = one per core)\n",
+                        program, config.host.c_str(), static_cast<unsigned>(config.port),
+                        config.threads);
+            std::exit(0);
+        } else if (arg == "--host" && !value.empty()) {
+            config.host = std::string(value);
+        } else if (arg == "--port" && !value.empty()) {
+            auto port = detail::parse_number<std::uint16_t>(value);
+            if (!port) detail::usage_error(program, "--port needs a port number, not '" + std::string(value) + "'");
+            config.port = *port;
+        } else if (arg == "--threads" && !value.empty()) {
+            auto threads = detail::parse_number<unsigned>(value);
+            if (!threads) detail::usage_error(program, "--threads needs a number, not '" + std::string(value) + "'");
+            config.threads = *threads;
+        } else {
+            detail::usage_error(program, "unknown or incomplete option '" + std::string(arg) + "'");
+        }
+    }
+    return config;
+}
+
+} // namespace bareasio

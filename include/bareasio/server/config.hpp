@@ -1,0 +1,41 @@
+// server_config: where to listen and the limits and timeouts that keep a
+// server alive in front of broken or hostile clients. Every field has a
+// finite default; designated initialisers pick the ones to change:
+//     serve(app, {.host = "0.0.0.0", .port = 8080});
+#pragma once
+
+#include <bareasio/http/request_parser.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace bareasio {
+
+struct server_config {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 9009; // 0 picks a free port (see server::port())
+    unsigned threads = 1;
+
+    // Limits.
+    std::size_t max_header_bytes = 16 * 1024; // -> 431
+    std::size_t max_header_count = 100;       // -> 431
+    std::size_t max_url_bytes = 8 * 1024;     // -> 414
+    std::size_t max_body_bytes = 1024 * 1024; // buffered readers -> 413
+    std::size_t max_connections = 10'000;     // past it: 503 and close
+
+    // Timeouts.
+    std::chrono::milliseconds header_timeout{10'000};     // head not complete -> 408
+    std::chrono::milliseconds keep_alive_timeout{5'000};  // idle keep-alive -> close
+    std::chrono::milliseconds drain_timeout{10'000};      // graceful shutdown deadline
+    std::chrono::milliseconds service_stop_timeout{5'000}; // services to end before cancel
+
+    std::size_t read_buffer_bytes = 16 * 1024;
+
+    parser_limits limits() const noexcept {
+        return {max_header_bytes, max_header_count, max_url_bytes};
+    }
+};
+
+} // namespace bareasio

@@ -1,0 +1,400 @@
+// connection: serves one client connection as one coroutine.
+//
+// State machine (state_ says where it waits; the loop's sweeper enforces the
+// deadline of the state it finds):
+//   idle      waiting for the first byte of a request     keep_alive_timeout: close quietly
+//   head      a request has begun, its head is incomplete header_timeout: 408 and close
+//   handling  the handler runs; its body reads pull bytes header_timeout per read: close
+//             from the socket on demand (back-pressure)
+//   writing   waiting for the client to take a response   keep_alive_timeout: close
+// After a handler returns, any unread body is drained (or the connection is
+// closed), and its response is appended to one output buffer. The buffer is
+// written when no further request is already buffered, so the responses to
+// one read of pipelined requests leave in one write, in order.
+// Graceful stop: an idle connection closes at once; a busy one finishes its
+// request, answers with Connection: close and closes; later pipelined
+// requests are not started.
+// Thread safety: a connection lives on one event loop and is used only there.
+#pragma once
+
+#include <bareasio/detail/asio_compat.hpp>
+#include <bareasio/detail/log.hpp>
+#include <bareasio/http/date_cache.hpp>
+#include <bareasio/http/handler.hpp>
+#include <bareasio/http/http_error.hpp>
+#include <bareasio/http/request.hpp>
+#include <bareasio/http/request_parser.hpp>
+#include <bareasio/http/response.hpp>
+#include <bareasio/http/serializer.hpp>
+#include <bareasio/server/config.hpp>
+
+#include <chrono>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+namespace bareasio {
+
+// What the connections of one event loop share.
+struct loop_context {
+    const server_config* config = nullptr;
+    const http_handler* handler = nullptr;
+    shared_info info;
+    date_cache dates;
+    bool stopping = false; // graceful stop requested: finish, then close
+};
+
+// The face a connection shows to the loop's registry and sweeper.
+class connection_base {
+public:
+    using clock = std::chrono::steady_clock;
+    enum class state { idle, head, handling, writing, closed };
+
+    virtual ~connection_base() = default;
+
+    state current_state() const noexcept { return state_; }
+    clock::time_point deadline() const noexcept { return deadline_; }
+
+    // The deadline of the current state passed: interrupt the pending I/O.
+    void expire() {
+        timed_out_ = true;
+        cancel_io();
+    }
+    // A graceful stop began: an idle connection closes now.
+    void stop_if_idle() {
+        if (state_ == state::idle) cancel_io();
+    }
+    virtual void close() = 0;
+
+protected:
+    virtual void cancel_io() = 0;
+
+    void enter(state s, std::chrono::milliseconds timeout) {
+        state_ = s;
+        deadline_ = clock::now() + timeout;
+    }
+    void enter_unbounded(state s) {
+        state_ = s;
+        deadline_ = clock::time_point::max();
+    }
+
+    state state_ = state::idle;
+    clock::time_point deadline_ = clock::time_point::max();
+    bool timed_out_ = false;
+};
+
+template <class Stream>
+class connection final : public connection_base, private body_source, private body_sink {
+public:
+    connection(Stream stream, loop_context& loop)
+        : stream_(std::move(stream)), loop_(loop), config_(*loop.config),
+          parser_(request_.head(), config_.limits()), buffer_(config_.read_buffer_bytes) {
+        request_.set_info(loop.info);
+    }
+
+    Stream& stream() noexcept { return stream_; }
+
+    // Serves requests until the client leaves, an error, or a stop.
+    asio::awaitable<void> run() {
+        try {
+            co_await serve();
+        } catch (const std::system_error&) {
+            // The client went away or an I/O deadline passed: nothing to answer.
+        }
+        state_ = state::closed;
+        close();
+    }
+
+    void close() override {
+        std::error_code ignored;
+        if constexpr (requires { stream_.shutdown(asio::socket_base::shutdown_both, ignored); })
+            stream_.shutdown(asio::socket_base::shutdown_both, ignored);
+        stream_.close(ignored);
+    }
+
+private:
+    enum class head_result { ready, closed, malformed };
+
+    void cancel_io() override {
+        std::error_code ignored;
+        stream_.cancel(ignored);
+    }
+
+    asio::awaitable<void> serve() {
+        for (;;) {
+            const head_result head = co_await read_head();
+            if (head == head_result::closed) {
+                co_await flush();
+                co_return;
+            }
+            if (head == head_result::malformed) {
+                co_await send_error(parser_.error_status(), parser_.error_reason());
+                co_return;
+            }
+            const bool keep_going = co_await handle_request();
+            if (!keep_going) {
+                co_await flush();
+                co_return;
+            }
+        }
+    }
+
+    // ---- reading ---------------------------------------------------------
+
+    std::string_view buffered() const noexcept {
+        return {buffer_.data() + begin_, end_ - begin_};
+    }
+
+    // Reads more bytes into the buffer; 0 when the client is gone.
+    asio::awaitable<std::size_t> read_more() {
+        if (begin_ == end_) {
+            begin_ = end_ = 0;
+        } else if (end_ == buffer_.size()) {
+            std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+            end_ -= begin_;
+            begin_ = 0;
+        }
+        auto [ec, n] = co_await stream_.async_read_some(
+            asio::buffer(buffer_.data() + end_, buffer_.size() - end_), detail::use_tuple);
+        if (ec) co_return 0;
+        end_ += n;
+        co_return n;
+    }
+
+    asio::awaitable<head_result> read_head() {
+        bool started = false;
+        for (;;) {
+            if (begin_ < end_) {
+                started = true;
+                auto step = parser_.parse(buffered());
+                begin_ += step.consumed;
+                if (step.what == request_parser::event::head_complete) co_return head_result::ready;
+                if (step.what == request_parser::event::error) co_return head_result::malformed;
+            }
+            co_await flush(); // answer what is answered before waiting for more
+            if (loop_.stopping && !started) co_return head_result::closed;
+            if (!started)
+                enter(state::idle, config_.keep_alive_timeout);
+            else if (state_ != state::head)
+                enter(state::head, config_.header_timeout);
+            timed_out_ = false;
+            const std::size_t n = co_await read_more();
+            if (n == 0) {
+                if (timed_out_ && started) co_await send_error(408, "request head not received in time");
+                co_return head_result::closed;
+            }
+        }
+    }
+
+    // body_source: the next piece of the current request's body.
+    asio::awaitable<std::string_view> read_some() override {
+        if (body_done_) co_return std::string_view{};
+        if (request_.head().expect_continue && !continue_sent_) {
+            out_.append("HTTP/1.1 100 Continue\r\n\r\n");
+            continue_sent_ = true;
+        }
+        for (;;) {
+            auto step = parser_.parse(buffered());
+            begin_ += step.consumed;
+            if (step.what == request_parser::event::error) {
+                body_failed_ = true;
+                throw http_error(400, "malformed request body");
+            }
+            if (step.what == request_parser::event::message_complete) body_done_ = true;
+            if (!step.body.empty() || body_done_) co_return step.body;
+            co_await flush();
+            enter(state::handling, config_.header_timeout);
+            const auto n = co_await read_more();
+            enter_unbounded(state::handling);
+            if (n == 0) {
+                body_failed_ = true;
+                throw std::system_error(asio::error::eof, "client closed during the request body");
+            }
+        }
+    }
+
+    // After the handler: consume what it left of the body. False: close.
+    asio::awaitable<bool> finish_body() {
+        if (body_done_) co_return true;
+        if (body_failed_) co_return false;
+        if (request_.head().expect_continue && !continue_sent_)
+            co_return false; // the client holds the body back: do not invite it
+        std::size_t drained = 0;
+        try {
+            while (!body_done_) {
+                std::string_view piece = co_await this->read_some();
+                drained += piece.size();
+                if (drained > config_.max_body_bytes) co_return false;
+            }
+        } catch (const std::exception&) {
+            co_return false;
+        }
+        co_return true;
+    }
+
+    // ---- handling --------------------------------------------------------
+
+    // Handles the request whose head was just parsed; false: close after it.
+    asio::awaitable<bool> handle_request() {
+        const request_head& head = request_.head();
+        body_done_ = false;
+        body_failed_ = false;
+        continue_sent_ = false;
+        if (!head.chunked && head.content_length.value_or(0) == 0) {
+            // No body: let the parser see the end of the message now.
+            auto step = parser_.parse(buffered());
+            begin_ += step.consumed;
+            body_done_ = step.what == request_parser::event::message_complete;
+        }
+        if (!request_.prepare(this)) {
+            co_await send_error(400, "malformed request target");
+            co_return false;
+        }
+        request_.body().set_limit(config_.max_body_bytes);
+        enter_unbounded(state::handling);
+
+        response res = co_await call_handler();
+        if (body_failed_ && !body_done_ && res.status != 400 && res.status != 413)
+            co_return false; // the client is gone or sent garbage: nothing to answer
+        const bool reusable = co_await finish_body();
+        bool keep_alive = head.keep_alive && reusable && !loop_.stopping;
+        if (auto c = res.headers.get("connection"); c && contains_token(*c, "close"))
+            keep_alive = false;
+        co_return co_await write_response(res, keep_alive);
+    }
+
+    asio::awaitable<response> call_handler() {
+        try {
+            co_return co_await (*loop_.handler)(request_);
+        } catch (const http_error& e) {
+            co_return error_response(e.status(), e.what(), &e.headers());
+        } catch (const std::system_error& e) {
+            if (body_failed_) co_return response(400);
+            log_failure(e.what());
+        } catch (const std::exception& e) {
+            log_failure(e.what());
+        } catch (...) {
+            log_failure("unknown exception");
+        }
+        co_return error_response(500, "", nullptr);
+    }
+
+    void log_failure(std::string_view what) const {
+        detail::log_line("bareasio: handler for " + request_.head().method + " " +
+                         request_.head().target + " failed: " + std::string(what));
+    }
+
+    static response error_response(int status, std::string_view message, const header_list* extra) {
+        response res(status, extra ? *extra : header_list{});
+        std::string text(message.empty() ? reason_phrase(status) : message);
+        text.push_back('\n');
+        if (status_allows_body(status)) res.body = body_writer::from_buffer(std::move(text), "text/plain; charset=utf-8");
+        return res;
+    }
+
+    // ---- writing ---------------------------------------------------------
+
+    asio::awaitable<bool> write_response(response& res, bool keep_alive) {
+        const request_head& head = request_.head();
+        head_options options{head.version, keep_alive, head.method == "HEAD"};
+        body_framing framing;
+        try {
+            framing = write_head(out_, res, loop_.dates.get(), options);
+        } catch (const std::invalid_argument& e) {
+            log_failure(e.what());
+            res = error_response(500, "", nullptr);
+            framing = write_head(out_, res, loop_.dates.get(), options);
+        }
+        if (framing == body_framing::until_close) keep_alive = false;
+        if (options.head_request || framing == body_framing::none) co_return keep_alive;
+
+        if (res.body.type() == body_writer::kind::buffer) {
+            out_.append(res.body.data());
+            if (out_.size() >= flush_threshold) co_await flush();
+        } else if (res.body.type() == body_writer::kind::stream) {
+            const bool complete = co_await stream_body(res.body, framing);
+            if (!complete) co_return false;
+        }
+        co_return keep_alive;
+    }
+
+    // Runs a streaming writer with this connection as its sink.
+    asio::awaitable<bool> stream_body(const body_writer& body, body_framing framing) {
+        chunked_ = framing == body_framing::chunked;
+        streamed_ = 0;
+        try {
+            co_await body.producer()(*this);
+        } catch (const std::system_error& e) {
+            if (!write_failed_) log_failure(e.what());
+            co_return false;
+        } catch (const std::exception& e) {
+            log_failure(e.what()); // the head is out: all we can do is cut the body short
+            co_return false;
+        }
+        if (auto length = body.length(); length && *length != streamed_) {
+            log_failure("streaming writer wrote " + std::to_string(streamed_) +
+                        " bytes after declaring " + std::to_string(*length));
+            co_return false;
+        }
+        if (chunked_) write_last_chunk(out_);
+        co_return true;
+    }
+
+    // body_sink: one chunk of a streamed body, written at once.
+    asio::awaitable<void> write(std::string_view chunk) override {
+        if (chunk.empty()) co_return;
+        streamed_ += chunk.size();
+        if (chunked_)
+            write_chunk(out_, chunk);
+        else
+            out_.append(chunk);
+        co_await flush();
+    }
+
+    asio::awaitable<void> flush() {
+        if (out_.empty()) co_return;
+        const auto previous = state_;
+        const auto previous_deadline = deadline_;
+        enter(state::writing, config_.keep_alive_timeout);
+        auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(out_), detail::use_tuple);
+        out_.clear();
+        if (out_.capacity() > 4 * flush_threshold) out_.shrink_to_fit();
+        state_ = previous;
+        deadline_ = previous_deadline;
+        if (ec) {
+            write_failed_ = true;
+            throw std::system_error(ec, "writing the response");
+        }
+    }
+
+    asio::awaitable<void> send_error(int status, std::string_view message) {
+        response res = error_response(status, message, nullptr);
+        head_options options{request_.head().version, false, false};
+        write_head(out_, res, loop_.dates.get(), options);
+        out_.append(res.body.data());
+        co_await flush();
+    }
+
+    static constexpr std::size_t flush_threshold = 64 * 1024;
+
+    Stream stream_;
+    loop_context& loop_;
+    const server_config& config_;
+    request request_;
+    request_parser parser_;
+    std::vector<char> buffer_; // [begin_, end_) holds bytes not yet parsed
+    std::size_t begin_ = 0;
+    std::size_t end_ = 0;
+    std::string out_; // responses waiting to be written together
+    std::uint64_t streamed_ = 0;
+    bool body_done_ = false;
+    bool body_failed_ = false;
+    bool continue_sent_ = false;
+    bool chunked_ = false;
+    bool write_failed_ = false;
+};
+
+} // namespace bareasio

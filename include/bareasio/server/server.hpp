@@ -1,0 +1,117 @@
+// server: the HTTP/1.1 server of one event loop: a listener that accepts
+// connections into a registry, a sweeper for their timeouts, and a graceful
+// shutdown (stop accepting, drain, close). It knows nothing of routing: it
+// calls one http_handler. The application layer (serve.hpp) drives it.
+// Thread safety: request_stop() is safe from any thread and any signal
+// context via Asio; everything else runs on the server's executor.
+#pragma once
+
+#include <bareasio/async/event.hpp>
+#include <bareasio/server/config.hpp>
+#include <bareasio/server/connection_registry.hpp>
+
+#include <asio/ip/tcp.hpp>
+
+#include <string>
+#include <system_error>
+
+namespace bareasio {
+
+class server {
+public:
+    server(asio::any_io_executor ex, server_config config, http_handler handler,
+           shared_info info = {})
+        : ex_(std::move(ex)), config_(std::move(config)), handler_(std::move(handler)),
+          acceptor_(ex_), registry_(loop_) {
+        loop_.config = &config_;
+        loop_.handler = &handler_;
+        loop_.info = std::move(info);
+    }
+    server(const server&) = delete;
+    server& operator=(const server&) = delete;
+
+    // Binds and listens. Throws std::system_error whose message names the
+    // address, e.g. "cannot listen on 127.0.0.1:9009: Address already in use".
+    void listen() {
+        try {
+            asio::ip::tcp::resolver resolver(ex_);
+            auto endpoint = *resolver
+                                 .resolve(config_.host, std::to_string(config_.port),
+                                          asio::ip::tcp::resolver::passive |
+                                              asio::ip::tcp::resolver::numeric_service)
+                                 .begin();
+            acceptor_.open(endpoint.endpoint().protocol());
+            acceptor_.set_option(asio::socket_base::reuse_address(true));
+            acceptor_.bind(endpoint);
+            acceptor_.listen(asio::socket_base::max_listen_connections);
+        } catch (const std::system_error& e) {
+            throw std::system_error(e.code(), "cannot listen on " + config_.host + ":" +
+                                                  std::to_string(config_.port));
+        }
+    }
+
+    // The bound port (useful with port 0).
+    std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+    const server_config& config() const noexcept { return config_; }
+    std::size_t connections() const noexcept { return registry_.size(); }
+
+    // Starts accepting and sweeping; call after listen().
+    void start() {
+        asio::co_spawn(ex_, accept_loop(), asio::detached);
+        asio::co_spawn(ex_, registry_.sweep(std::chrono::milliseconds(250)), asio::detached);
+    }
+
+    // Asks the server to stop; the caller of wait_stop_requested() resumes.
+    void request_stop() { stop_requested_.set(); }
+    asio::awaitable<void> wait_stop_requested() { co_await stop_requested_.wait(); }
+
+    // Graceful shutdown: stop accepting, finish in-flight requests within
+    // the drain timeout, close every connection.
+    asio::awaitable<void> shutdown() {
+        std::error_code ignored;
+        acceptor_.close(ignored);
+        co_await registry_.drain(std::chrono::steady_clock::now() + config_.drain_timeout);
+    }
+
+private:
+    asio::awaitable<void> accept_loop() {
+        for (;;) {
+            auto [ec, socket] = co_await acceptor_.async_accept(detail::use_tuple);
+            if (!acceptor_.is_open() || loop_.stopping) co_return;
+            if (ec) {
+                if (ec == asio::error::operation_aborted) co_return;
+                // Out of descriptors and the like: back off instead of spinning.
+                asio::steady_timer pause(ex_, std::chrono::milliseconds(50));
+                co_await pause.async_wait(detail::use_tuple);
+                continue;
+            }
+            if (registry_.size() >= config_.max_connections) {
+                refuse(socket);
+                continue;
+            }
+            std::error_code ignored;
+            socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+            registry_.start(ex_, std::move(socket));
+        }
+    }
+
+    // Past max_connections: a best-effort 503, then close.
+    void refuse(asio::ip::tcp::socket& socket) {
+        static constexpr std::string_view busy =
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        std::error_code ignored;
+        socket.non_blocking(true, ignored);
+        socket.write_some(asio::buffer(busy), ignored);
+        socket.close(ignored);
+    }
+
+    asio::any_io_executor ex_;
+    server_config config_;
+    http_handler handler_;
+    asio::ip::tcp::acceptor acceptor_;
+    loop_context loop_;
+    connection_registry registry_;
+    event stop_requested_;
+};
+
+} // namespace bareasio

@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the examples as real processes, driven by Python's
+http.client (a client bareasio's authors did not write) and real signals.
+
+usage: test_examples.py EVENT_TOGGLE EVENT_TOGGLE_GLOBAL BACKGROUND_SERVICE
+"""
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+FAILURES = []
+PASSED = 0
+
+
+def check(condition, what):
+    global PASSED
+    if condition:
+        PASSED += 1
+    else:
+        FAILURES.append(what)
+        print("FAIL:", what, file=sys.stderr)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(binary, *args, env=None):
+    port = free_port()
+    proc = subprocess.Popen([binary, "--port", str(port), *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc, port
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.05)
+    proc.kill()
+    out, err = proc.communicate()
+    raise RuntimeError(f"{binary} did not start: {out}\n{err}")
+
+
+def request(port, method, path, body=None):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    started = time.monotonic()
+    conn.request(method, path, body=body)
+    res = conn.getresponse()
+    data = res.read().decode()
+    conn.close()
+    return res.status, dict(res.getheaders()), data, time.monotonic() - started
+
+
+def seed_flow(binary, name):
+    proc, port = start(binary)
+    try:
+        status, headers, page, elapsed = request(port, "GET", "/")
+        check(status == 200, f"{name}: GET / is 200")
+        check(headers.get("content-type") == "text/html", f"{name}: GET / is text/html")
+        check(">Set</button>" in page and "changeEvent('True')" in page, f"{name}: page offers Set")
+        check(elapsed >= 0.1, f"{name}: GET with the event clear waits its 100 ms")
+        check("fetch('/change_event', { method: 'POST', body: state })" in page,
+              f"{name}: the button POSTs to /change_event")
+        status, _, _, _ = request(port, "POST", "/change_event", "True")
+        check(status == 204, f"{name}: POST True is 204")
+        status, _, page, _ = request(port, "GET", "/")
+        check(">Clear</button>" in page and "changeEvent('False')" in page, f"{name}: page offers Clear")
+        status, _, _, _ = request(port, "POST", "/change_event", "False")
+        check(status == 204, f"{name}: POST False is 204")
+        _, _, page, _ = request(port, "GET", "/")
+        check(">Set</button>" in page, f"{name}: page offers Set again")
+        status, _, _, _ = request(port, "GET", "/missing")
+        check(status == 404, f"{name}: unknown path is 404")
+        status, headers, _, _ = request(port, "PUT", "/")
+        check(status == 405 and headers.get("allow") == "GET, HEAD", f"{name}: PUT / is 405 with Allow")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=20)
+    check(proc.returncode == 0, f"{name}: exits 0 on SIGTERM (got {proc.returncode}; stderr {err!r})")
+
+
+def port_from_environment(binary):
+    port = free_port()
+    env = dict(os.environ, PORT=str(port))
+    proc = subprocess.Popen([binary], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        for _ in range(200):
+            try:
+                status, _, _, _ = request(port, "GET", "/missing")
+                check(status == 404, "PORT environment variable chooses the port")
+                return
+            except OSError:
+                time.sleep(0.05)
+        check(False, "PORT environment variable chooses the port")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=20)
+        check(proc.returncode == 0, "exits 0 on SIGINT")
+
+
+def background_service(binary):
+    proc, port = start(binary)
+    time.sleep(1.3)  # at least one tick
+    status, _, page, _ = request(port, "GET", "/")
+    check(status == 200 and "ticked" in page, "background_service: GET / shows the tick count")
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    check(proc.returncode == 0, f"background_service: exits 0 on SIGTERM (got {proc.returncode}; {err!r})")
+    lines = [line for line in out.splitlines() if line]
+    check(lines[:1] == ["Service started"], f"background_service: starts first ({lines[:2]})")
+    check("Service did something" in lines, "background_service: did something")
+    check(lines[-2:] == ["Stopping service", "Service stopped"],
+          f"background_service: stops last, in order ({lines[-3:]})")
+
+
+def main():
+    event_toggle, event_toggle_global, service = sys.argv[1:4]
+    seed_flow(event_toggle, "event_toggle")
+    seed_flow(event_toggle_global, "event_toggle_global")
+    port_from_environment(event_toggle)
+    background_service(service)
+    print(f"{PASSED} passed, {len(FAILURES)} failed")
+    return 1 if FAILURES else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,350 @@
+// The server over real loopback sockets: the seed's flow, keep-alive,
+// pipelining, HTTP/1.0, chunked bodies, 100-continue, errors, HEAD,
+// streaming, and graceful stop.
+#include <bareasio/bareasio.hpp>
+#include <bareasio/http/json.hpp>
+
+#include "support/doctest.hpp"
+#include "support/raw_client.hpp"
+#include "support/test_server.hpp"
+
+#include <thread>
+
+using namespace bareasio;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct seed_state {
+    event toggled;
+    std::chrono::milliseconds wait;
+};
+
+// The seed's two handlers, with the wait as a parameter so tests can make
+// "waits for the event" deterministic (a wait of an hour either ends by the
+// event or hangs the test).
+application& seed_app(application& app) {
+    app.http_router.add({"GET"}, "/", [](request& req) -> awaitable<response> {
+        auto& st = req.info<seed_state>();
+        co_await wait_for(st.toggled.wait(), st.wait, ignore_timeout);
+        co_return response{200, {{"content-type", "text/html"}},
+                           text_writer(st.toggled.is_set() ? "<button>Clear</button>" : "<button>Set</button>")};
+    });
+    app.http_router.add({"POST"}, "/change_event", [](request& req) -> awaitable<response> {
+        auto& st = req.info<seed_state>();
+        std::string body = co_await text_reader(req);
+        if (body == "True") st.toggled.set(); else st.toggled.clear();
+        co_return 204;
+    });
+    return app;
+}
+
+application& test_app(application& app) {
+    app.http_router.add({"GET"}, "/echo/{word}", [](request& req) -> awaitable<response> {
+        co_return response{200, {}, text_writer(req.matches().get<std::string>("word"))};
+    });
+    app.http_router.add({"POST"}, "/upload", [](request& req) -> awaitable<response> {
+        auto body = co_await text_reader(req);
+        co_return response{200, {}, text_writer(std::to_string(body.size()) + ":" + body)};
+    });
+    app.http_router.add({"GET"}, "/boom", [](request&) -> awaitable<response> {
+        throw std::runtime_error("secret internal detail");
+        co_return 200;
+    });
+    app.http_router.add({"GET"}, "/teapot", [](request&) -> awaitable<response> {
+        throw http_error(418, "short and stout");
+        co_return 200;
+    });
+    app.http_router.add({"GET"}, "/stream", [](request&) -> awaitable<response> {
+        co_return response{200, {}, stream_writer([](body_sink& out) -> awaitable<void> {
+            for (int i = 0; i < 3; ++i) co_await out.write("part" + std::to_string(i) + ";");
+        }, "text/plain")};
+    });
+    app.http_router.add({"GET"}, "/query", [](request& req) -> awaitable<response> {
+        co_return response{200, {}, text_writer(std::string(req.query().get("q").value_or("none")))};
+    });
+    app.http_router.add({"POST"}, "/json", [](request& req) -> awaitable<response> {
+        auto value = co_await json_reader(req);
+        co_return response{200, {}, json_writer({{"got", value["n"].get<int>() + 1}})};
+    });
+    app.http_router.add({"GET"}, "/ignore-body", [](request&) -> awaitable<response> { co_return 200; });
+    return app;
+}
+
+std::string get(std::string_view path, std::string_view extra = "") {
+    return "GET " + std::string(path) + " HTTP/1.1\r\nHost: t\r\n" + std::string(extra) + "\r\n";
+}
+
+} // namespace
+
+TEST_CASE("seed flow: GET shows Set, POST True, GET shows Clear, POST False") {
+    application app{std::in_place_type<seed_state>, event{}, 100ms};
+    test::running_server server(seed_app(app));
+    test::raw_client client(server.port());
+
+    auto start = std::chrono::steady_clock::now();
+    client.send(get("/"));
+    auto page = client.read_response();
+    CHECK(page.status == 200);
+    CHECK(page.body.find(">Set<") != std::string::npos);
+    CHECK(std::chrono::steady_clock::now() - start >= 100ms); // it waited out its timeout
+
+    client.send("POST /change_event HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\nTrue");
+    CHECK(client.read_response().status == 204);
+    client.send(get("/"));
+    CHECK(client.read_response().body.find(">Clear<") != std::string::npos);
+    client.send("POST /change_event HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nFalse");
+    CHECK(client.read_response().status == 204);
+    client.send(get("/"));
+    CHECK(client.read_response().body.find(">Set<") != std::string::npos);
+}
+
+TEST_CASE("seed flow: with the event set GET returns at once; with it clear GET waits for it") {
+    // The wait is an hour: a GET that returns proves it did not wait it out.
+    application app{std::in_place_type<seed_state>, event{}, std::chrono::milliseconds(1h)};
+    test::running_server server(seed_app(app));
+    app.info<seed_state>().toggled.set();
+    test::raw_client a(server.port());
+    a.send(get("/"));
+    CHECK(a.read_response().body.find(">Clear<") != std::string::npos);
+
+    app.info<seed_state>().toggled.clear();
+    test::raw_client waiting(server.port());
+    waiting.send(get("/")); // parks on the event
+    test::raw_client setter(server.port());
+    setter.send("POST /change_event HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\nTrue");
+    CHECK(setter.read_response().status == 204);
+    CHECK(waiting.read_response().body.find(">Clear<") != std::string::npos);
+}
+
+TEST_CASE("keep-alive: several requests on one connection") {
+    application app;
+    test::running_server server(test_app(app));
+    test::raw_client client(server.port());
+    for (auto word : {"a", "bb", "ccc"}) {
+        client.send(get(std::string("/echo/") + word));
+        auto res = client.read_response();
+        CHECK(res.status == 200);
+        CHECK(res.body == word);
+        CHECK_FALSE(res.header("connection"));
+        CHECK(res.header("date"));
+    }
+}
+
+TEST_CASE("pipelining: 16 requests in one write are answered in order") {
+    application app;
+    test::running_server server(test_app(app));
+    test::raw_client client(server.port());
+    std::string batch;
+    for (int i = 0; i < 16; ++i) batch += get("/echo/r" + std::to_string(i));
+    client.send(batch);
+    for (int i = 0; i < 16; ++i) {
+        auto res = client.read_response();
+        CHECK(res.body == "r" + std::to_string(i));
+    }
+}
+
+TEST_CASE("a request split across many reads is parsed") {
+    application app;
+    test::running_server server(test_app(app));
+    test::raw_client client(server.port());
+    std::string request = "POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\n\r\nhello world";
+    for (char c : request) {
+        client.send(std::string_view(&c, 1));
+        std::this_thread::sleep_for(1ms);
+    }
+    CHECK(client.read_response().body == "11:hello world");
+}
+
+TEST_CASE("HTTP/1.0: the connection closes after the response unless kept alive") {
+    application app;
+    test::running_server server(test_app(app));
+    test::raw_client client(server.port());
+    client.send("GET /echo/old HTTP/1.0\r\n\r\n");
+    auto res = client.read_response();
+    CHECK(res.body == "old");
+    CHECK(res.header("connection") == "close");
+    CHECK(client.closed_by_server());
+
+    test::raw_client kept(server.port());
+    kept.send("GET /echo/one HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    auto first = kept.read_response();
+    CHECK(first.header("connection") == "keep-alive");
+    kept.send("GET /echo/two HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    CHECK(kept.read_response().body == "two");
+}
+
+TEST_CASE("Connection: close from the client closes after the response") {
+    application app;
+    test::running_server server(test_app(app));
+    test::raw_client client(server.port());
+    client.send(get("/echo/bye", "Connection: close\r\n"));
+    auto res = client.read_response();
+    CHECK(res.header("connection") == "close");
+    CHECK(client.closed_by_server());
+}
+
+TEST_CASE("chunked request bodies are read") {
+    application app;
+    test::running_server server(test_app(app));
+    test::raw_client client(server.port());
+    client.send("POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                "4\r\nwiki\r\n5\r\npedia\r\n0\r\n\r\n");
+    CHECK(client.read_response().body == "9:wikipedia");
+    client.send(get("/echo/after")); // the connection is still in step
+    CHECK(client.read_response().body == "after");
+}
+
+TEST_CASE("Expect: 100-continue is answered when the handler reads the body") {
+    application app;
+    test::running_server server(test_app(app));
+    test::raw_client client(server.port());
+    client.send("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+    auto interim = client.read_response();
+    CHECK(interim.status == 100);
+    client.send("hello");
+    CHECK(client.read_response().body == "5:hello");
+}
+
+TEST_CASE("Expect: 100-continue on a route that ignores the body closes instead of inviting it") {
+    application app;
+    test::running_server server(test_app(app));
+    test::raw_client client(server.port());
+    client.send("POST /ignore-body HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+    auto res = client.read_response();
+    CHECK(res.status == 405); // /ignore-body is GET only
+    CHECK(res.header("connection") == "close");
+}
+
+TEST_CASE("an unread body is drained so the next request parses") {
+    application app;
+    test::running_server server(test_app(app));
+    test::raw_client client(server.port());
+    client.send("GET /ignore-body HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nxxxxx" + get("/echo/next"));
+    CHECK(client.read_response().status == 200);
+    CHECK(client.read_response().body == "next");
+}
+
+TEST_CASE("404, 405 with Allow, and HEAD without a body") {
+    application app;
+    test::running_server server(test_app(app));
+    test::raw_client client(server.port());
+    client.send(get("/nowhere"));
+    CHECK(client.read_response().status == 404);
+    client.send("DELETE /echo/x HTTP/1.1\r\nHost: t\r\n\r\n");
+    auto res = client.read_response();
+    CHECK(res.status == 405);
+    CHECK(res.header("allow") == "GET, HEAD");
+    client.send("HEAD /echo/abc HTTP/1.1\r\nHost: t\r\n\r\n");
+    auto head = client.read_response(true);
+    CHECK(head.status == 200);
+    CHECK(head.header("content-length") == "3");
+    client.send(get("/echo/still-in-step"));
+    CHECK(client.read_response().body == "still-in-step");
+}
+
+TEST_CASE("malformed requests get 400 and the connection is closed") {
+    application app;
+    test::running_server server(test_app(app));
+    test::raw_client client(server.port());
+    client.send("THIS IS NOT HTTP\r\n\r\n");
+    auto res = client.read_response();
+    CHECK(res.status == 400);
+    CHECK(res.header("connection") == "close");
+    CHECK(client.closed_by_server());
+
+    test::raw_client smuggler(server.port());
+    smuggler.send("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+    CHECK(smuggler.read_response().status == 400);
+
+    test::raw_client bad_target(server.port());
+    bad_target.send(get("/echo/%zz"));
+    CHECK(bad_target.read_response().status == 400);
+}
+
+TEST_CASE("a throwing handler becomes a 500 without details, and the server goes on") {
+    application app;
+    test::running_server server(test_app(app));
+    test::raw_client client(server.port());
+    client.send(get("/boom"));
+    auto res = client.read_response();
+    CHECK(res.status == 500);
+    CHECK(res.body.find("secret") == std::string::npos);
+    client.send(get("/teapot"));
+    auto teapot = client.read_response();
+    CHECK(teapot.status == 418);
+    CHECK(teapot.body == "short and stout\n");
+    client.send(get("/echo/alive"));
+    CHECK(client.read_response().body == "alive");
+}
+
+TEST_CASE("a streaming writer is sent chunked") {
+    application app;
+    test::running_server server(test_app(app));
+    test::raw_client client(server.port());
+    client.send(get("/stream"));
+    auto res = client.read_response();
+    CHECK(res.header("transfer-encoding") == "chunked");
+    CHECK(res.body == "part0;part1;part2;");
+    client.send(get("/echo/next"));
+    CHECK(client.read_response().body == "next");
+}
+
+TEST_CASE("query parameters and JSON bodies") {
+    application app;
+    test::running_server server(test_app(app));
+    test::raw_client client(server.port());
+    client.send(get("/query?q=two%20words"));
+    CHECK(client.read_response().body == "two words");
+    client.send("POST /json HTTP/1.1\r\nHost: t\r\nContent-Length: 8\r\n\r\n{\"n\":41}");
+    auto res = client.read_response();
+    CHECK(res.header("content-type") == "application/json");
+    CHECK(res.body == R"({"got":42})");
+}
+
+TEST_CASE("body over the limit: 413") {
+    application app;
+    test::running_server server(test_app(app), {.max_body_bytes = 8});
+    test::raw_client client(server.port());
+    client.send("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 9\r\n\r\n123456789");
+    CHECK(client.read_response().status == 413);
+}
+
+TEST_CASE("graceful stop: an in-flight request finishes with Connection: close") {
+    application app{std::in_place_type<seed_state>, event{}, 200ms};
+    test::running_server server(seed_app(app));
+    test::raw_client client(server.port());
+    client.send(get("/")); // takes 200 ms
+    std::this_thread::sleep_for(50ms);
+    std::thread stopper([&] { server.stop(); });
+    auto res = client.read_response();
+    stopper.join();
+    CHECK(res.status == 200);
+    CHECK(res.header("connection") == "close");
+    CHECK(server.stop() == 0);
+}
+
+TEST_CASE("lifespan: startup runs before serving, shutdown after; a failing startup stops with code 3") {
+    std::vector<std::string> log;
+    {
+        application app;
+        app.lifespan.on_startup([&](lifespan_context&) -> awaitable<void> { log.push_back("start"); co_return; });
+        app.lifespan.on_shutdown([&](lifespan_context&) -> awaitable<void> { log.push_back("stop"); co_return; });
+        app.http_router.add({"GET"}, "/", [&](request&) -> awaitable<response> { log.push_back("request"); co_return 200; });
+        test::running_server server(app);
+        test::raw_client client(server.port());
+        client.send(get("/"));
+        client.read_response();
+        CHECK(server.stop() == 0);
+    }
+    CHECK(log == std::vector<std::string>{"start", "request", "stop"});
+
+    application failing;
+    failing.lifespan.on_startup([](lifespan_context&) -> awaitable<void> {
+        throw std::runtime_error("database unreachable");
+        co_return;
+    }, "connect_db");
+    app_server server(failing, {.host = "127.0.0.1", .port = 0});
+    CHECK(server.run() == 3);
+    CHECK(server.wait_until_listening() == 0);
+}
