@@ -47,13 +47,13 @@ test)
     ;;
 test-asan)
     install_missing "${packages[@]}"
-    setup build-asan -Db_sanitize=address,undefined -Db_lundef=false
+    setup build-asan -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debug
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
         meson test -C build-asan --print-errorlogs "$@"
     ;;
 test-tsan)
     install_missing "${packages[@]}"
-    setup build-tsan -Db_sanitize=thread -Db_lundef=false -Dexamples=false
+    setup build-tsan -Db_sanitize=thread -Db_lundef=false -Dexamples=false --buildtype=debug
     TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
         meson test -C build-tsan --print-errorlogs --suite threads "$@"
     ;;

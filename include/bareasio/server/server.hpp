@@ -7,6 +7,7 @@
 #pragma once
 
 #include <bareasio/async/event.hpp>
+#include <bareasio/async/task_group.hpp>
 #include <bareasio/server/config.hpp>
 #include <bareasio/server/connection_registry.hpp>
 
@@ -22,7 +23,7 @@ public:
     server(asio::any_io_executor ex, server_config config, http_handler handler,
            shared_info info = {})
         : ex_(std::move(ex)), config_(std::move(config)), handler_(std::move(handler)),
-          acceptor_(ex_), registry_(loop_) {
+          acceptor_(ex_), registry_(loop_), tasks_(ex_) {
         loop_.config = &config_;
         loop_.handler = &handler_;
         loop_.info = std::move(info);
@@ -55,10 +56,13 @@ public:
     const server_config& config() const noexcept { return config_; }
     std::size_t connections() const noexcept { return registry_.size(); }
 
-    // Starts accepting and sweeping; call after listen().
+    // Starts accepting and sweeping; call after listen(). Both run in a
+    // task group that shutdown() joins, so none outlives the server.
     void start() {
-        asio::co_spawn(ex_, accept_loop(), asio::detached);
-        asio::co_spawn(ex_, registry_.sweep(std::chrono::milliseconds(250)), asio::detached);
+        tasks_.spawn("accept", [this](stop_token) { return accept_loop(); });
+        tasks_.spawn("sweep", [this](stop_token) {
+            return registry_.sweep(std::chrono::milliseconds(250));
+        });
     }
 
     // Asks the server to stop; the caller of wait_stop_requested() resumes.
@@ -71,6 +75,7 @@ public:
         std::error_code ignored;
         acceptor_.close(ignored);
         co_await registry_.drain(std::chrono::steady_clock::now() + config_.drain_timeout);
+        co_await tasks_.join();
     }
 
 private:
@@ -112,6 +117,7 @@ private:
     loop_context loop_;
     connection_registry registry_;
     event stop_requested_;
+    task_group tasks_; // last: its tasks use the members above
 };
 
 } // namespace bareasio
