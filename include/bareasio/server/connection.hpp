@@ -259,7 +259,8 @@ private:
         response res = co_await call_handler();
         if (body_failed_ && !body_done_ && res.status != 400 && res.status != 413)
             co_return false; // the client is gone or sent garbage: nothing to answer
-        const bool reusable = co_await finish_body();
+        bool reusable = false; // after a 413 the rest of the body is not worth reading
+        if (res.status != 413) reusable = co_await finish_body();
         bool keep_alive = head.keep_alive && reusable && !loop_.stopping;
         if (auto c = res.headers.get("connection"); c && contains_token(*c, "close"))
             keep_alive = false;
