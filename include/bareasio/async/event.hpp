@@ -11,11 +11,13 @@
 #include <asio/associated_cancellation_slot.hpp>
 #include <asio/associated_executor.hpp>
 #include <asio/async_result.hpp>
+#include <asio/bind_allocator.hpp>
 #include <asio/cancellation_type.hpp>
 #include <asio/error.hpp>
 #include <asio/execution/outstanding_work.hpp>
 #include <asio/post.hpp>
 #include <asio/prefer.hpp>
+#include <asio/recycling_allocator.hpp>
 #include <asio/system_executor.hpp>
 #include <asio/use_awaitable.hpp>
 
@@ -72,6 +74,26 @@ struct event_state {
     }
 };
 
+// Completions are posted with Asio's recycling allocator, which reuses
+// memory per thread: once warm, a wake-up costs no call to operator new.
+inline constexpr asio::recycling_allocator<void> completion_allocator{};
+
+template <class Handler>
+using tracked_executor_t = std::decay_t<decltype(asio::prefer(
+    std::declval<asio::associated_executor_t<Handler, asio::system_executor>>(),
+    asio::execution::outstanding_work.tracked))>;
+
+// Posts `handler(ec)` to the handler's own executor (never inline).
+template <class Handler>
+void post_completion(Handler handler, std::error_code ec) {
+    auto ex = asio::prefer(asio::get_associated_executor(handler, asio::system_executor{}),
+                           asio::execution::outstanding_work.tracked);
+    asio::post(ex, asio::bind_allocator(completion_allocator,
+                                        [handler = std::move(handler), ec]() mutable {
+                                            std::move(handler)(ec);
+                                        }));
+}
+
 inline void complete_chain(event_waiter* chain, std::error_code ec) {
     while (chain) {
         auto* next = chain->next; // read first: complete() hands the waiter away
@@ -83,10 +105,6 @@ inline void complete_chain(event_waiter* chain, std::error_code ec) {
 template <class Handler>
 class event_waiter_impl final : public event_waiter {
 public:
-    using executor_type = asio::associated_executor_t<Handler, asio::system_executor>;
-    using tracked_executor = std::decay_t<decltype(asio::prefer(
-        std::declval<executor_type>(), asio::execution::outstanding_work.tracked))>;
-
     explicit event_waiter_impl(Handler handler)
         : handler_(std::move(handler)),
           // A pending wait is outstanding work, like pending I/O: its
@@ -98,19 +116,21 @@ public:
 
     void complete(std::error_code ec) override {
         auto ex = work_;
-        asio::post(ex, [self = std::unique_ptr<event_waiter_impl>(this), ec]() mutable {
+        asio::post(ex, asio::bind_allocator(completion_allocator,
+                                            [self = std::unique_ptr<event_waiter_impl>(this),
+                                             ec]() mutable {
             // Runs on the waiter's executor, where its cancellation slot lives.
             auto slot = asio::get_associated_cancellation_slot(self->handler_);
             if (slot.is_connected()) slot.clear();
             Handler handler = std::move(self->handler_);
             self.reset();
             std::move(handler)(ec);
-        });
+        }));
     }
 
 private:
     Handler handler_;
-    tracked_executor work_;
+    tracked_executor_t<Handler> work_;
 };
 
 // Installed in the waiter's cancellation slot; holds the state alive so a
@@ -189,6 +209,12 @@ public:
 private:
     template <class Handler>
     static void initiate(const std::shared_ptr<detail::event_state>& state, Handler handler) {
+        // Already set: complete without parking a waiter (no allocation once
+        // warm), but still through the handler's executor, never inline.
+        if (state->set.load(std::memory_order_acquire)) {
+            detail::post_completion(std::move(handler), {});
+            return;
+        }
         auto waiter = std::make_unique<detail::event_waiter_impl<Handler>>(std::move(handler));
         auto slot = asio::get_associated_cancellation_slot(waiter->handler());
         {

@@ -18,14 +18,17 @@ class stop_token {
 public:
     bool stop_requested() const noexcept { return stop_->is_set(); }
 
-    // Completes once stop is requested (at once if it already was).
+    // Completes once stop is requested (at once if it already was). Resumes
+    // on the calling coroutine's executor; throws system_error
+    // (operation_aborted) if the caller is cancelled.
     asio::awaitable<void> wait() const {
         auto stop = stop_; // the frame keeps the event alive
         co_await stop->wait();
     }
 
     // Waits up to `timeout`; returns true if stop was requested, false if
-    // the time simply ran out.
+    // the time simply ran out. Resumes on the calling coroutine's executor;
+    // throws system_error (operation_aborted) if the caller is cancelled.
     template <class Rep, class Period>
     asio::awaitable<bool> wait_for(std::chrono::duration<Rep, Period> timeout) const {
         auto stop = stop_;

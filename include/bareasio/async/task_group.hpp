@@ -2,9 +2,13 @@
 // a named coroutine with its own stop_token; stop_and_join() requests stop,
 // waits for a grace period, cancels what is left through Asio cancellation
 // and waits until every task has ended. Nothing is detached and forgotten: a
-// task that throws is logged with its name and its error kept for failures().
-// Thread safety: use a group from its own executor (the one given at
-// construction, where every task runs); task_handle::stop() is safe anywhere.
+// task that throws is logged with its name and its error kept for failures();
+// a cancellation the group itself sent is not a failure.
+// Every task runs, and every join resumes, on the group's executor.
+// Thread safety: spawn() and the awaiting functions run on the group's
+// executor; request_stop(), cancel() and task_handle::request_stop() are
+// safe from any thread. Destroying a group that still has running tasks is
+// a programming error (asserted in debug builds): co_await stop_and_join().
 #pragma once
 
 #include <bareasio/async/event.hpp>
@@ -17,6 +21,9 @@
 #include <asio/cancellation_signal.hpp>
 #include <asio/co_spawn.hpp>
 
+#include <asio/dispatch.hpp>
+
+#include <cassert>
 #include <chrono>
 #include <exception>
 #include <list>
@@ -33,6 +40,7 @@ struct group_task {
     std::string name;
     stop_source stop;
     asio::cancellation_signal cancel;
+    bool cancelled_by_group = false;
     event finished;
     std::exception_ptr error;
 };
@@ -46,6 +54,7 @@ public:
     bool running() const noexcept { return task_ && !task_->finished.is_set(); }
     void request_stop() const { task_->stop.request_stop(); }
     // Waits until the task has ended; rethrows the exception it ended with.
+    // Resumes on the calling coroutine's executor.
     asio::awaitable<void> join() const {
         auto task = task_;
         co_await task->finished.wait();
@@ -66,13 +75,13 @@ public:
     task_group(const task_group&) = delete;
     task_group& operator=(const task_group&) = delete;
 
-    // Destroying a group with running tasks stops and cancels them; they end
-    // on their executor. Prefer co_await stop_and_join() to see them end.
+    // A group must be joined before it dies (asserted in debug builds). In
+    // release builds the stragglers are stopped and cancelled; they end on
+    // their executor with nobody waiting.
     ~task_group() {
-        for (auto& t : state_->tasks) {
-            t->stop.request_stop();
-            t->cancel.emit(asio::cancellation_type::terminal);
-        }
+        assert(state_->running == 0 && "task_group destroyed with running tasks: "
+                                       "co_await stop_and_join() first");
+        cancel_all(*state_);
     }
 
     // Starts `fn(stop_token)` (a coroutine returning awaitable<void>) on the
@@ -89,6 +98,8 @@ public:
             [f = std::forward<F>(fn), token = task->stop.token()]() mutable { return f(token); },
             asio::bind_cancellation_slot(
                 task->cancel.slot(), [st, task, pos](std::exception_ptr error) {
+                    if (error && task->cancelled_by_group && detail::is_aborted(error))
+                        error = nullptr; // the group asked for it: not a failure
                     task->error = error;
                     if (error) {
                         detail::log_line("bareasio: service '" + task->name +
@@ -102,14 +113,21 @@ public:
         return task_handle(std::move(task));
     }
 
-    // Asks every running task to stop (sets their stop tokens).
+    // Asks every running task to stop (sets their stop tokens). Any thread.
     void request_stop() {
-        for (auto& t : state_->tasks) t->stop.request_stop();
+        asio::dispatch(state_->ex, [st = state_] {
+            for (auto& t : st->tasks) t->stop.request_stop();
+        });
+    }
+
+    // Sends Asio terminal cancellation to every running task. Any thread.
+    void cancel() {
+        asio::dispatch(state_->ex, [st = state_] { cancel_all(*st); });
     }
 
     std::size_t running() const noexcept { return state_->running; }
 
-    // Waits until no task is running.
+    // Waits until no task is running. Resumes on the caller's executor.
     asio::awaitable<void> join() {
         auto st = state_;
         while (st->running != 0) co_await st->idle.wait();
@@ -120,11 +138,10 @@ public:
     template <class Rep, class Period>
     asio::awaitable<void> stop_and_join(std::chrono::duration<Rep, Period> grace) {
         auto st = state_;
-        request_stop();
+        for (auto& t : st->tasks) t->stop.request_stop();
         bool ended = st->running == 0;
         if (!ended) ended = co_await bareasio::wait_for(st->idle.wait(), grace, ignore_timeout);
-        if (!ended)
-            for (auto& t : st->tasks) t->cancel.emit(asio::cancellation_type::terminal);
+        if (!ended) cancel_all(*st);
         co_await join();
     }
 
@@ -134,6 +151,15 @@ public:
     }
 
 private:
+    struct state;
+    static void cancel_all(state& st) {
+        for (auto& t : st.tasks) {
+            t->stop.request_stop();
+            t->cancelled_by_group = true;
+            t->cancel.emit(asio::cancellation_type::terminal);
+        }
+    }
+
     struct state {
         explicit state(asio::any_io_executor e) : ex(std::move(e)) {}
         asio::any_io_executor ex;

@@ -1,5 +1,8 @@
-// wait_for / wait_until: run an awaitable with a deadline, the analogue of
-// Python's asyncio.wait_for. On expiry the inner operation is cancelled
+// wait_for / wait_until: run an awaitable, or any Asio async operation in
+// its deferred form, with a deadline: the analogue of Python's
+// asyncio.wait_for.
+//     co_await wait_for(ev.wait(), 100ms);
+//     auto n = co_await wait_for(socket.async_read_some(buf, bareasio::deferred), 5s); On expiry the inner operation is cancelled
 // (Asio terminal cancellation) and *finished* before wait_for returns; then
 // timeout_error is thrown. A result the inner operation produced is never
 // lost, an inner error propagates at once, and cancellation of the caller
@@ -98,6 +101,24 @@ wait_for(asio::awaitable<T> op, std::chrono::duration<Rep, Period> timeout, igno
         co_return result.has_value();
     else
         co_return result ? std::optional<T>(std::move(*result)) : std::nullopt;
+}
+
+// The completion token that turns an Asio operation into one wait_for takes.
+inline constexpr auto deferred = detail::deferred;
+
+// Any Asio async operation, given with the `deferred` token: it runs as a
+// coroutine on the caller's executor, and its result (the handler's
+// arguments after the error_code) is returned as the awaitable's would be.
+template <class Op, class Rep, class Period>
+    requires detail::is_deferred_v<std::decay_t<Op>>
+auto wait_for(Op&& op, std::chrono::duration<Rep, Period> timeout) {
+    return bareasio::wait_for(std::forward<Op>(op)(asio::use_awaitable), timeout);
+}
+
+template <class Op, class Rep, class Period>
+    requires detail::is_deferred_v<std::decay_t<Op>>
+auto wait_for(Op&& op, std::chrono::duration<Rep, Period> timeout, ignore_timeout_t tag) {
+    return bareasio::wait_for(std::forward<Op>(op)(asio::use_awaitable), timeout, tag);
 }
 
 } // namespace bareasio

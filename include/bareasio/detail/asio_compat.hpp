@@ -13,9 +13,13 @@ namespace bareasio::detail {
 #if ASIO_VERSION >= 102400
 inline constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 inline constexpr auto deferred = asio::deferred;
+template <class T>
+inline constexpr bool is_deferred_v = asio::is_deferred<T>::value;
 #else
 inline constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 inline constexpr auto deferred = asio::experimental::deferred;
+template <class T>
+inline constexpr bool is_deferred_v = asio::experimental::is_deferred<T>::value;
 #endif
 
 } // namespace bareasio::detail
