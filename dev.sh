@@ -5,6 +5,7 @@
 #   ./dev.sh test                 the whole test suite (meson test)
 #   ./dev.sh test-asan            the suite under -fsanitize=address,undefined
 #   ./dev.sh test-tsan            the cross-thread suites under -fsanitize=thread
+#   ./dev.sh bench-micro          the primitives' micro-benchmarks (release build)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -57,8 +58,14 @@ test-tsan)
     TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
         meson test -C build-tsan --print-errorlogs --suite threads "$@"
     ;;
+bench-micro)
+    install_missing "${packages[@]}" libbenchmark-dev
+    setup build-bench --buildtype=release -Dbenchmarks=true -Dtests=false -Dexamples=false
+    ninja -C build-bench benchmarks/bench_async
+    exec taskset -c 0 build-bench/benchmarks/bench_async "$@"
+    ;;
 *)
-    sed -n '2,7p' "$0"
+    sed -n '2,8p' "$0"
     [ "$command" = help ] || exit 2
     ;;
 esac

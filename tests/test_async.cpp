@@ -518,3 +518,33 @@ TEST_CASE("G2 task_group: request_stop and cancel work from another thread") {
     ioc.run();
     CHECK(log.size() == 2);
 }
+
+TEST_CASE("E7 event: destroying an io_context destroys its waiters; others wake; later set is fine") {
+    event ev; // outlives the io_context below
+    struct on_destroy {
+        bool* flag;
+        ~on_destroy() { *flag = true; }
+    };
+    bool frame_destroyed = false, resumed = false, other_woke = false;
+    asio::io_context other;
+    asio::co_spawn(other, [&]() -> asio::awaitable<void> {
+        co_await ev.wait();
+        other_woke = true;
+    }, asio::detached);
+    {
+        asio::io_context doomed;
+        asio::co_spawn(doomed, [&]() -> asio::awaitable<void> {
+            on_destroy guard{&frame_destroyed};
+            co_await ev.wait();
+            resumed = true;
+        }, asio::detached);
+        doomed.poll(); // the coroutine starts and parks on the event
+        doomed.stop();
+    } // destroyed with a parked waiter
+    CHECK(frame_destroyed);
+    CHECK_FALSE(resumed);
+    ev.set(); // must not touch the dead context
+    other.run();
+    CHECK(other_woke);
+    CHECK_FALSE(resumed);
+}

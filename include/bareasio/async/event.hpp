@@ -3,6 +3,9 @@
 // coroutine's own associated executor and resumes there, so one event can be
 // created anywhere (namespace scope, before any io_context exists) and waited
 // on from any number of io_contexts and strands at once.
+// If an io_context is destroyed while its coroutines wait on an event that
+// lives on, their waits are destroyed with it (as Asio destroys pending
+// operations), never resumed; other contexts' waiters are unaffected.
 // Thread safety: set(), clear(), is_set() and wait() are safe from any thread.
 #pragma once
 
@@ -14,6 +17,9 @@
 #include <asio/bind_allocator.hpp>
 #include <asio/cancellation_type.hpp>
 #include <asio/error.hpp>
+#include <asio/execution/context.hpp>
+#include <asio/execution_context.hpp>
+#include <asio/query.hpp>
 #include <asio/execution/outstanding_work.hpp>
 #include <asio/post.hpp>
 #include <asio/prefer.hpp>
@@ -29,16 +35,28 @@
 namespace bareasio {
 namespace detail {
 
-// A parked wait. It sits in the event's list until set(), cancellation or the
-// event's destruction unlinks it; whoever unlinks it (under the mutex) owns
-// its completion, so each wait has exactly one outcome.
+struct event_state;
+class event_service;
+
+// A parked wait. It sits in the event's list until set(), cancellation, the
+// event's destruction or its context's shutdown unlinks it; whoever unlinks
+// it (under the event's mutex) owns it, so each wait has exactly one outcome.
 struct event_waiter {
     event_waiter* prev = nullptr;
     event_waiter* next = nullptr;
     bool linked = false;
 
+    // Its entry in the registry of its execution context (see event_service).
+    event_service* service = nullptr;
+    event_waiter* service_prev = nullptr;
+    event_waiter* service_next = nullptr;
+    bool registered = false;
+    std::shared_ptr<event_state> state;
+
     // Posts the completion to the waiter's own executor; never runs it inline.
     virtual void complete(std::error_code ec) = 0;
+    // Destroys the wait without resuming it: its context is shutting down.
+    virtual void destroy() noexcept = 0;
 
 protected:
     ~event_waiter() = default;
@@ -74,6 +92,63 @@ struct event_state {
     }
 };
 
+// One per execution context: the parked waits whose coroutines run there.
+// When the context shuts down (io_context destroyed), their waits are
+// destroyed with it instead of being left to resume into a dead context.
+class event_service final : public asio::detail::execution_context_service_base<event_service> {
+public:
+    explicit event_service(asio::execution_context& ctx)
+        : asio::detail::execution_context_service_base<event_service>(ctx) {}
+
+    void add(event_waiter* w) {
+        std::lock_guard lock(mutex_);
+        w->service = this;
+        w->service_prev = tail_;
+        w->service_next = nullptr;
+        (tail_ ? tail_->service_next : head_) = w;
+        tail_ = w;
+        w->registered = true;
+    }
+
+    void remove(event_waiter* w) noexcept {
+        std::lock_guard lock(mutex_);
+        if (!w->registered) return;
+        (w->service_prev ? w->service_prev->service_next : head_) = w->service_next;
+        (w->service_next ? w->service_next->service_prev : tail_) = w->service_prev;
+        w->registered = false;
+    }
+
+private:
+    void shutdown() override {
+        event_waiter* chain;
+        {
+            std::lock_guard lock(mutex_);
+            chain = head_;
+            for (auto* w = head_; w; w = w->service_next) w->registered = false;
+            head_ = tail_ = nullptr;
+        }
+        while (chain) {
+            auto* next = chain->service_next;
+            bool owned = false;
+            {
+                std::lock_guard lock(chain->state->mutex);
+                if (chain->linked) {
+                    chain->state->unlink(chain);
+                    owned = true;
+                }
+            }
+            // Not owned: set() or a cancellation already posted its completion
+            // into this context, where Asio destroys it with the rest.
+            if (owned) chain->destroy();
+            chain = next;
+        }
+    }
+
+    std::mutex mutex_;
+    event_waiter* head_ = nullptr;
+    event_waiter* tail_ = nullptr;
+};
+
 // Completions are posted with Asio's recycling allocator, which reuses
 // memory per thread: once warm, a wake-up costs no call to operator new.
 inline constexpr asio::recycling_allocator<void> completion_allocator{};
@@ -105,14 +180,25 @@ inline void complete_chain(event_waiter* chain, std::error_code ec) {
 template <class Handler>
 class event_waiter_impl final : public event_waiter {
 public:
-    explicit event_waiter_impl(Handler handler)
+    event_waiter_impl(Handler handler, std::shared_ptr<event_state> s)
         : handler_(std::move(handler)),
           // A pending wait is outstanding work, like pending I/O: its
           // io_context keeps running while the wait is parked.
           work_(asio::prefer(asio::get_associated_executor(handler_, asio::system_executor{}),
-                             asio::execution::outstanding_work.tracked)) {}
+                             asio::execution::outstanding_work.tracked)) {
+        state = std::move(s);
+        asio::use_service<event_service>(asio::query(work_, asio::execution::context)).add(this);
+    }
+
+    ~event_waiter_impl() { service->remove(this); }
 
     Handler& handler() noexcept { return handler_; }
+
+    void destroy() noexcept override {
+        std::unique_ptr<event_waiter_impl> self(this); // owned by no one else now
+        auto slot = asio::get_associated_cancellation_slot(handler_);
+        if (slot.is_connected()) slot.clear();
+    }
 
     void complete(std::error_code ec) override {
         auto ex = work_;
@@ -215,7 +301,8 @@ private:
             detail::post_completion(std::move(handler), {});
             return;
         }
-        auto waiter = std::make_unique<detail::event_waiter_impl<Handler>>(std::move(handler));
+        auto waiter =
+            std::make_unique<detail::event_waiter_impl<Handler>>(std::move(handler), state);
         auto slot = asio::get_associated_cancellation_slot(waiter->handler());
         {
             std::lock_guard lock(state->mutex);

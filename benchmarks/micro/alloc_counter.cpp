@@ -1,0 +1,14 @@
+#include "alloc_counter.hpp"
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
+void* operator new(std::size_t n) {
+    bench::allocations.fetch_add(1, std::memory_order_relaxed);
+    bench::allocated_bytes.fetch_add(static_cast<long>(n), std::memory_order_relaxed);
+    if (void* p = std::malloc(n ? n : 1)) return p;
+    throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }

@@ -1,0 +1,169 @@
+// Micro-benchmarks of the async primitives against the Asio idioms they
+// replace: an event wait on a set event vs an asio::post round trip, the
+// release of 100,000 waiters by set() from another thread vs the
+// timer-cancel idiom, and wait_for timed out and not. Each reports
+// allocations per operation (counted by a replaced operator new).
+#include <bareasio/async.hpp>
+
+#include "alloc_counter.hpp"
+
+#include <benchmark/benchmark.h>
+
+#include <thread>
+
+using namespace bareasio;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Runs `body` as a coroutine on a fresh single-threaded io_context.
+template <class F>
+void run(F body) {
+    asio::io_context ioc(1);
+    asio::co_spawn(ioc, std::move(body), asio::detached);
+    ioc.run();
+}
+
+void report_allocations(benchmark::State& state, long before, double per) {
+    state.counters["allocs/op"] =
+        static_cast<double>(bench::allocations.load() - before) / per;
+}
+
+void BM_post_round_trip(benchmark::State& state) {
+    long before = 0;
+    run([&]() -> asio::awaitable<void> {
+        auto ex = co_await asio::this_coro::executor;
+        for (int i = 0; i < 100; ++i) co_await asio::post(ex, asio::use_awaitable); // warm up
+        before = bench::allocations.load();
+        for (auto _ : state) co_await asio::post(ex, asio::use_awaitable);
+    });
+    report_allocations(state, before, static_cast<double>(state.iterations()));
+}
+BENCHMARK(BM_post_round_trip);
+
+void BM_event_wait_when_set(benchmark::State& state) {
+    event ev;
+    ev.set();
+    long before = 0;
+    run([&]() -> asio::awaitable<void> {
+        for (int i = 0; i < 100; ++i) co_await ev.wait();
+        before = bench::allocations.load();
+        for (auto _ : state) co_await ev.wait();
+    });
+    report_allocations(state, before, static_cast<double>(state.iterations()));
+}
+BENCHMARK(BM_event_wait_when_set);
+
+constexpr int waiters = 100'000;
+
+// 100,000 coroutines park; another thread wakes them all; the time is from
+// the wake-up call until the last one has resumed.
+template <class Park, class Wake>
+void release_all(benchmark::State& state, Park park, Wake wake) {
+    long allocs = 0;
+    long bytes_parked = 0;
+    for (auto _ : state) {
+        state.PauseTiming();
+        asio::io_context ioc(1);
+        int resumed = 0;
+        const long bytes_before = bench::allocated_bytes.load();
+        for (int i = 0; i < waiters; ++i)
+            asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
+                co_await park();
+                ++resumed;
+            }, asio::detached);
+        ioc.poll(); // every coroutine is now parked
+        bytes_parked = bench::allocated_bytes.load() - bytes_before;
+        const long before = bench::allocations.load();
+        state.ResumeTiming();
+        std::thread waker(wake);
+        waker.join();
+        ioc.run();
+        state.PauseTiming();
+        allocs += bench::allocations.load() - before;
+        if (resumed != waiters) state.SkipWithError("not every waiter resumed");
+        state.ResumeTiming();
+    }
+    state.counters["allocs/waiter"] =
+        static_cast<double>(allocs) / static_cast<double>(waiters * state.iterations());
+    state.counters["bytes/parked waiter"] = static_cast<double>(bytes_parked) / waiters;
+}
+
+void BM_event_release_100k(benchmark::State& state) {
+    event ev;
+    release_all(state, [&] { return ev.wait(); }, [&] { ev.set(); });
+}
+BENCHMARK(BM_event_release_100k)->Unit(benchmark::kMillisecond)->Iterations(5);
+
+void BM_timer_cancel_release_100k(benchmark::State& state) {
+    // The idiom: every waiter waits on one timer that never expires; the
+    // waker cancels it (posted to the timer's context, as it must be).
+    long allocs = 0;
+    for (auto _ : state) {
+        state.PauseTiming();
+        asio::io_context ioc(1);
+        asio::steady_timer t(ioc, asio::steady_timer::time_point::max());
+        int resumed = 0;
+        for (int i = 0; i < waiters; ++i)
+            asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
+                co_await t.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+                ++resumed;
+            }, asio::detached);
+        ioc.poll();
+        const long before = bench::allocations.load();
+        state.ResumeTiming();
+        std::thread waker([&] { asio::post(ioc, [&] { t.cancel(); }); });
+        waker.join();
+        ioc.run();
+        state.PauseTiming();
+        allocs += bench::allocations.load() - before;
+        if (resumed != waiters) state.SkipWithError("not every waiter resumed");
+        state.ResumeTiming();
+    }
+    state.counters["allocs/waiter"] =
+        static_cast<double>(allocs) / static_cast<double>(waiters * state.iterations());
+}
+BENCHMARK(BM_timer_cancel_release_100k)->Unit(benchmark::kMillisecond)->Iterations(5);
+
+void BM_wait_for_ready(benchmark::State& state) {
+    event ev;
+    ev.set();
+    long before = 0;
+    run([&]() -> asio::awaitable<void> {
+        for (int i = 0; i < 100; ++i) co_await wait_for(ev.wait(), 1h);
+        before = bench::allocations.load();
+        for (auto _ : state) co_await wait_for(ev.wait(), 1h);
+    });
+    report_allocations(state, before, static_cast<double>(state.iterations()));
+}
+BENCHMARK(BM_wait_for_ready);
+
+void BM_wait_for_timed_out(benchmark::State& state) {
+    event never;
+    long before = 0;
+    run([&]() -> asio::awaitable<void> {
+        for (int i = 0; i < 100; ++i) co_await wait_for(never.wait(), 0ms, ignore_timeout);
+        before = bench::allocations.load();
+        for (auto _ : state) co_await wait_for(never.wait(), 0ms, ignore_timeout);
+    });
+    report_allocations(state, before, static_cast<double>(state.iterations()));
+}
+BENCHMARK(BM_wait_for_timed_out);
+
+void BM_task_group_spawn_join(benchmark::State& state) {
+    long before = 0;
+    run([&]() -> asio::awaitable<void> {
+        task_group group(co_await asio::this_coro::executor);
+        before = bench::allocations.load();
+        for (auto _ : state) {
+            group.spawn("t", [](stop_token) -> asio::awaitable<void> { co_return; });
+            co_await group.join();
+        }
+    });
+    report_allocations(state, before, static_cast<double>(state.iterations()));
+}
+BENCHMARK(BM_task_group_spawn_join);
+
+} // namespace
+
+BENCHMARK_MAIN();
