@@ -61,19 +61,16 @@ constexpr int waiters = 100'000;
 template <class Park, class Wake>
 void release_all(benchmark::State& state, Park park, Wake wake) {
     long allocs = 0;
-    long bytes_parked = 0;
     for (auto _ : state) {
         state.PauseTiming();
         asio::io_context ioc(1);
         int resumed = 0;
-        const long bytes_before = bench::allocated_bytes.load();
         for (int i = 0; i < waiters; ++i)
             asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
                 co_await park();
                 ++resumed;
             }, asio::detached);
         ioc.poll(); // every coroutine is now parked
-        bytes_parked = bench::allocated_bytes.load() - bytes_before;
         const long before = bench::allocations.load();
         state.ResumeTiming();
         std::thread waker(wake);
@@ -86,7 +83,6 @@ void release_all(benchmark::State& state, Park park, Wake wake) {
     }
     state.counters["allocs/waiter"] =
         static_cast<double>(allocs) / static_cast<double>(waiters * state.iterations());
-    state.counters["bytes/parked waiter"] = static_cast<double>(bytes_parked) / waiters;
 }
 
 void BM_event_release_100k(benchmark::State& state) {

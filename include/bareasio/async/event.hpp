@@ -62,7 +62,7 @@ protected:
     ~event_waiter() = default;
 };
 
-struct event_state {
+struct event_state : std::enable_shared_from_this<event_state> {
     std::mutex mutex;
     std::atomic<bool> set{false};
     event_waiter* head = nullptr;
@@ -158,11 +158,11 @@ using tracked_executor_t = std::decay_t<decltype(asio::prefer(
     std::declval<asio::associated_executor_t<Handler, asio::system_executor>>(),
     asio::execution::outstanding_work.tracked))>;
 
-// Posts `handler(ec)` to the handler's own executor (never inline).
+// Posts `handler(ec)` to the handler's own executor (never inline). A posted
+// function is outstanding work by itself: no extra work guard is needed.
 template <class Handler>
 void post_completion(Handler handler, std::error_code ec) {
-    auto ex = asio::prefer(asio::get_associated_executor(handler, asio::system_executor{}),
-                           asio::execution::outstanding_work.tracked);
+    auto ex = asio::get_associated_executor(handler, asio::system_executor{});
     asio::post(ex, asio::bind_allocator(completion_allocator,
                                         [handler = std::move(handler), ec]() mutable {
                                             std::move(handler)(ec);
@@ -288,28 +288,33 @@ public:
     // asio::error::operation_aborted.
     template <class CompletionToken = asio::use_awaitable_t<>>
     auto wait(CompletionToken&& token = {}) {
+        // The state is taken by pointer: the event must outlive the wait's
+        // start (as any Asio I/O object must); a parked wait holds it alive.
         return asio::async_initiate<CompletionToken, void(std::error_code)>(
-            [state = state_](auto handler) { initiate(state, std::move(handler)); }, token);
+            [state = state_.get()](auto handler) { initiate(*state, std::move(handler)); },
+            token);
     }
 
 private:
     template <class Handler>
-    static void initiate(const std::shared_ptr<detail::event_state>& state, Handler handler) {
+    static void initiate(detail::event_state& state, Handler handler) {
         // Already set: complete without parking a waiter (no allocation once
         // warm), but still through the handler's executor, never inline.
-        if (state->set.load(std::memory_order_acquire)) {
+        if (state.set.load(std::memory_order_acquire)) {
             detail::post_completion(std::move(handler), {});
             return;
         }
+        auto shared = state.shared_from_this();
         auto waiter =
-            std::make_unique<detail::event_waiter_impl<Handler>>(std::move(handler), state);
+            std::make_unique<detail::event_waiter_impl<Handler>>(std::move(handler), shared);
         auto slot = asio::get_associated_cancellation_slot(waiter->handler());
         {
-            std::lock_guard lock(state->mutex);
-            if (!state->set.load(std::memory_order_relaxed)) {
+            std::lock_guard lock(state.mutex);
+            if (!state.set.load(std::memory_order_relaxed)) {
                 if (slot.is_connected())
-                    slot.template emplace<detail::event_cancel_handler>(state, waiter.get());
-                state->push_back(waiter.release());
+                    slot.template emplace<detail::event_cancel_handler>(std::move(shared),
+                                                                        waiter.get());
+                state.push_back(waiter.release());
                 return;
             }
         }
