@@ -61,8 +61,9 @@ test-tsan)
 bench-micro)
     install_missing "${packages[@]}" libbenchmark-dev
     setup build-bench --buildtype=release -Dbenchmarks=true -Dtests=false -Dexamples=false
-    ninja -C build-bench benchmarks/bench_async
-    exec taskset -c 0 build-bench/benchmarks/bench_async "$@"
+    ninja -C build-bench benchmarks/bench_async benchmarks/memory_async
+    taskset -c 0 build-bench/benchmarks/bench_async "$@"
+    for what in event timer timeouts; do taskset -c 0 build-bench/benchmarks/memory_async $what; done
     ;;
 *)
     sed -n '2,8p' "$0"

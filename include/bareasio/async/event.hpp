@@ -285,7 +285,9 @@ public:
     // system executor), never inside set() and never inside this call, even
     // when the event is already set. Supports per-operation cancellation
     // (terminal, partial, total), which completes only this wait with
-    // asio::error::operation_aborted.
+    // asio::error::operation_aborted; destroying the event completes it
+    // with errc::event_destroyed. With use_awaitable (the default) those
+    // errors are thrown as std::system_error.
     template <class CompletionToken = asio::use_awaitable_t<>>
     auto wait(CompletionToken&& token = {}) {
         // The state is taken by pointer: the event must outlive the wait's

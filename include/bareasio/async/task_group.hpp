@@ -135,6 +135,8 @@ public:
 
     // Requests stop, gives the tasks `grace` to end by themselves, cancels
     // the rest (terminal cancellation) and waits until every one has ended.
+    // Resumes on the caller's executor; does not throw for task failures
+    // (see failures()).
     template <class Rep, class Period>
     asio::awaitable<void> stop_and_join(std::chrono::duration<Rep, Period> grace) {
         auto st = state_;

@@ -7,8 +7,11 @@
 // timeout_error is thrown. A result the inner operation produced is never
 // lost, an inner error propagates at once, and cancellation of the caller
 // propagates as operation_aborted.
-// Resumes on the calling coroutine's executor. Thread safety: each call is
-// independent; the deadline timer lives on the caller's executor.
+// Resumes on the calling coroutine's executor. Throws timeout_error (code
+// errc::timeout) on expiry, the inner operation's own exception if it
+// failed, and system_error(operation_aborted) if the caller was cancelled.
+// Thread safety: each call is independent; the deadline timer lives on the
+// caller's executor.
 #pragma once
 
 #include <bareasio/async/error.hpp>
