@@ -17,6 +17,10 @@
 #include <thread>
 #include <vector>
 
+#include <csignal>
+#include <sys/wait.h>
+#include <unistd.h>
+
 // Counts calls to operator new in this binary, for the zero-allocation tests.
 namespace {
 std::atomic<long> allocations{0};
@@ -548,3 +552,39 @@ TEST_CASE("E7 event: destroying an io_context destroys its waiters; others wake;
     CHECK(other_woke);
     CHECK_FALSE(resumed);
 }
+
+TEST_CASE("E5 event: partial and total cancellation also complete only that wait") {
+    for (auto type : {asio::cancellation_type::partial, asio::cancellation_type::total}) {
+        asio::io_context ioc;
+        event ev;
+        asio::cancellation_signal cancel;
+        std::error_code result;
+        ev.wait(asio::bind_cancellation_slot(cancel.slot(), asio::bind_executor(ioc, [&](std::error_code ec) {
+                    result = ec;
+                })));
+        cancel.emit(type);
+        ioc.run();
+        CHECK(result == asio::error::operation_aborted);
+    }
+}
+
+#ifndef NDEBUG
+TEST_CASE("G4 task_group: destroying a group with running tasks is a programming error") {
+    const pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) { // the child breaks the rule and must die by the assertion
+        std::freopen("/dev/null", "w", stderr);
+        asio::io_context ioc;
+        {
+            task_group group(ioc.get_executor());
+            group.spawn("forgotten", [](stop_token stop) -> asio::awaitable<void> { co_await stop.wait(); });
+            ioc.poll();
+        }
+        _exit(0);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CHECK(WIFSIGNALED(status));
+    CHECK(WTERMSIG(status) == SIGABRT);
+}
+#endif
