@@ -59,8 +59,8 @@ def request(port, method, path, body=None):
     return res.status, dict(res.getheaders()), data, time.monotonic() - started
 
 
-def seed_flow(binary, name):
-    proc, port = start(binary)
+def seed_flow(binary, name, *args):
+    proc, port = start(binary, *args)
     try:
         status, headers, page, elapsed = request(port, "GET", "/")
         check(status == 200, f"{name}: GET / is 200")
@@ -125,6 +125,7 @@ def main():
     event_toggle, event_toggle_global, service = sys.argv[1:4]
     seed_flow(event_toggle, "event_toggle")
     seed_flow(event_toggle_global, "event_toggle_global")
+    seed_flow(event_toggle, "event_toggle --threads 2", "--threads", "2")
     port_from_environment(event_toggle)
     background_service(service)
     print(f"{PASSED} passed, {len(FAILURES)} failed")

@@ -8,6 +8,8 @@
 #include "support/raw_client.hpp"
 #include "support/test_server.hpp"
 
+#include <set>
+#include <sstream>
 #include <thread>
 
 using namespace bareasio;
@@ -349,4 +351,35 @@ TEST_CASE("lifespan: startup runs before serving, shutdown after; a failing star
     app_server server(failing, {.host = "127.0.0.1", .port = 0});
     CHECK(server.run() == 3);
     CHECK(server.wait_until_listening() == 0);
+}
+
+TEST_CASE("N event loops: connections spread over loops; an event set on one wakes waiters on others") {
+    application app{std::in_place_type<seed_state>, event{}, std::chrono::milliseconds(1h)};
+    seed_app(app);
+    app.http_router.add({"GET"}, "/thread", [](request&) -> awaitable<response> {
+        std::ostringstream id;
+        id << std::this_thread::get_id();
+        co_return response{200, {}, text_writer(id.str())};
+    });
+    test::running_server server(app, {.threads = 2});
+
+    std::set<std::string> threads_seen;
+    for (int i = 0; i < 32; ++i) { // the kernel spreads new connections over both listeners
+        test::raw_client c(server.port());
+        c.send(get("/thread"));
+        threads_seen.insert(c.read_response().body);
+    }
+    CHECK(threads_seen.size() == 2);
+
+    // Several clients park on the event, on whichever loops they landed.
+    std::vector<std::unique_ptr<test::raw_client>> waiting;
+    for (int i = 0; i < 8; ++i) {
+        waiting.push_back(std::make_unique<test::raw_client>(server.port()));
+        waiting.back()->send(get("/"));
+    }
+    test::raw_client setter(server.port());
+    setter.send("POST /change_event HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\nTrue");
+    CHECK(setter.read_response().status == 204);
+    for (auto& w : waiting) CHECK(w->read_response().body.find(">Clear<") != std::string::npos);
+    CHECK(server.stop() == 0);
 }

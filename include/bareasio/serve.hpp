@@ -5,8 +5,10 @@
 // close), run shutdown handlers in reverse, stop and join every service.
 // A second signal exits at once. Exit codes: 0 clean, 1 shutdown not clean,
 // 2 cannot listen, 3 a startup handler failed, 128+N a second signal N.
-// app_server is the same, embeddable: run() on one thread, request_stop()
-// and wait_until_listening() from any other (tests use it).
+// With config.threads = N, N event loops serve, each with its own
+// SO_REUSEPORT listener; lifespan handlers run once, on loop 0 (the thread
+// that called run()). app_server is the same, embeddable: run() on one
+// thread, request_stop() and wait_until_listening() from any other.
 #pragma once
 
 #include <bareasio/application.hpp>
@@ -17,11 +19,15 @@
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
 
+#include <algorithm>
 #include <condition_variable>
 #include <csignal>
 #include <cstdlib>
+#include <memory>
 #include <mutex>
 #include <optional>
+#include <thread>
+#include <vector>
 
 namespace bareasio {
 
@@ -35,17 +41,33 @@ public:
     // Whether run() turns SIGINT/SIGTERM into a graceful stop (serve() does).
     void handle_signals(bool on) noexcept { handle_signals_ = on; }
 
-    // Runs the whole lifespan on the calling thread; returns the exit code.
+    // Runs the whole lifespan on the calling thread, which is event loop 0;
+    // config.threads - 1 more loops run on threads of their own. Returns the
+    // exit code.
     int run() {
-        asio::io_context ioc(1);
+        const unsigned n = config_.threads == 0
+                               ? std::max(1u, std::thread::hardware_concurrency())
+                               : config_.threads;
+        std::vector<std::unique_ptr<asio::io_context>> loops;
+        for (unsigned i = 0; i < n; ++i) loops.push_back(std::make_unique<asio::io_context>(1));
+        // The other loops idle until loop 0 hands them a server, and run
+        // until loop 0 is done with them.
+        std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+        std::vector<std::thread> threads;
+        for (unsigned i = 1; i < n; ++i) {
+            guards.push_back(asio::make_work_guard(*loops[i]));
+            threads.emplace_back([&loops, i] { loops[i]->run(); });
+        }
         int exit_code = 0;
-        asio::co_spawn(ioc, main(exit_code), [&](std::exception_ptr error) {
+        asio::co_spawn(*loops[0], main(exit_code, loops), [&](std::exception_ptr error) {
             if (error) {
                 detail::log_line("bareasio: " + detail::describe(error));
                 exit_code = 1;
             }
         });
-        ioc.run();
+        loops[0]->run();
+        guards.clear();
+        for (auto& t : threads) t.join();
         set_listening(0); // wake anyone still waiting if startup failed
         return exit_code;
     }
@@ -63,11 +85,13 @@ public:
     }
 
 private:
-    asio::awaitable<void> main(int& exit_code) {
+    using loop_list = std::vector<std::unique_ptr<asio::io_context>>;
+
+    asio::awaitable<void> main(int& exit_code, const loop_list& loops) {
         auto ex = co_await asio::this_coro::executor;
         task_group services(ex);
         lifespan_context ctx{app_.info_handle(), services, ex};
-        server srv(ex, config_, app_.handler(), app_.info_handle());
+        std::vector<std::unique_ptr<server>> servers;
 
         std::optional<asio::signal_set> signals;
         if (handle_signals_) watch_signals(signals.emplace(ex, SIGINT, SIGTERM));
@@ -85,7 +109,7 @@ private:
             co_return;
         }
         try {
-            srv.listen();
+            listen_all(servers, loops);
         } catch (const std::system_error& e) {
             failure = std::string("bareasio: ") + e.what();
         }
@@ -96,20 +120,46 @@ private:
             co_await finish(services, signals);
             co_return;
         }
-        srv.start();
+        for (std::size_t i = 0; i < servers.size(); ++i)
+            asio::post(*loops[i], [srv = servers[i].get()] { srv->start(); });
         detail::log_line("bareasio: listening on http://" + config_.host + ":" +
-                         std::to_string(srv.port()) + " (1 thread)");
-        set_listening(srv.port());
+                         std::to_string(servers.front()->port()) + " (" +
+                         std::to_string(loops.size()) +
+                         (loops.size() == 1 ? " thread)" : " threads)"));
+        set_listening(servers.front()->port());
 
         co_await stop_.wait();
-        if (srv.connections() > 0)
-            detail::log_line("bareasio: shutting down: draining " +
-                             std::to_string(srv.connections()) + " connection(s)");
-        co_await srv.shutdown();
+        co_await shutdown_all(servers, loops);
         const bool clean = co_await app_.lifespan.shutdown(ctx);
         co_await finish(services, signals);
         if (!clean || !services.failures().empty()) exit_code = 1;
         detail::log_line("bareasio: stopped");
+    }
+
+    // One server per loop, each with its own listener, connections and Date
+    // cache: nothing is shared on the hot path but the application. Loop 0
+    // binds first; with port 0 the others then share the port it got.
+    void listen_all(std::vector<std::unique_ptr<server>>& servers, const loop_list& loops) {
+        const bool shared = loops.size() > 1;
+        server_config config = config_;
+        for (const auto& loop : loops) {
+            auto& srv = *servers.emplace_back(std::make_unique<server>(
+                loop->get_executor(), config, app_.handler(), app_.info_handle()));
+            srv.listen(shared);
+            config.port = srv.port();
+        }
+    }
+
+    // Drains every loop's server on its own loop, all at once, and waits.
+    asio::awaitable<void> shutdown_all(std::vector<std::unique_ptr<server>>& servers,
+                                       const loop_list& loops) {
+        std::vector<std::unique_ptr<event>> done;
+        for (std::size_t i = 0; i < servers.size(); ++i) {
+            auto& finished = *done.emplace_back(std::make_unique<event>());
+            asio::co_spawn(*loops[i], servers[i]->shutdown(),
+                           [&finished](std::exception_ptr) { finished.set(); });
+        }
+        for (auto& finished : done) co_await finished->wait();
     }
 
     asio::awaitable<void> finish(task_group& services, std::optional<asio::signal_set>& signals) {

@@ -33,7 +33,9 @@ public:
 
     // Binds and listens. Throws std::system_error whose message names the
     // address, e.g. "cannot listen on 127.0.0.1:9009: Address already in use".
-    void listen() {
+    // With `reuse_port` several servers (one per event loop) share the port
+    // and the kernel spreads connections among them (SO_REUSEPORT).
+    void listen(bool reuse_port = false) {
         try {
             asio::ip::tcp::resolver resolver(ex_);
             auto endpoint = *resolver
@@ -43,6 +45,9 @@ public:
                                  .begin();
             acceptor_.open(endpoint.endpoint().protocol());
             acceptor_.set_option(asio::socket_base::reuse_address(true));
+            if (reuse_port)
+                acceptor_.set_option(
+                    asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true));
             acceptor_.bind(endpoint);
             acceptor_.listen(asio::socket_base::max_listen_connections);
         } catch (const std::system_error& e) {
@@ -74,6 +79,9 @@ public:
     asio::awaitable<void> shutdown() {
         std::error_code ignored;
         acceptor_.close(ignored);
+        if (registry_.size() > 0)
+            detail::log_line("bareasio: shutting down: draining " +
+                             std::to_string(registry_.size()) + " connection(s)");
         co_await registry_.drain(std::chrono::steady_clock::now() + config_.drain_timeout);
         co_await tasks_.join();
     }
