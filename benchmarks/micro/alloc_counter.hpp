@@ -1,4 +1,4 @@
-// Counts calls to operator new (and bytes) in a benchmark binary, so each
+// Counts calls to operator new in a benchmark binary, so each
 // benchmark can report allocations per operation next to its time.
 #pragma once
 
@@ -9,7 +9,6 @@
 
 namespace bench {
 inline std::atomic<long> allocations{0};
-inline std::atomic<long> allocated_bytes{0};
 } // namespace bench
 
 // The replaced operators live in alloc_counter.cpp (one definition).
