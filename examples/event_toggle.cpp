@@ -37,7 +37,7 @@ function changeEvent(state) {
 awaitable<response> get_index(request& req) {
     auto& st = req.info<state>();
     // Do something asynchronous: wait up to 100 ms for the event.
-    co_await wait_for(st.toggled.wait(), 100ms, ignore_timeout);
+    co_await st.toggled.wait_for(100ms);
     co_return response{200, {{"content-type", "text/html"}}, text_writer(render_page(st.toggled.is_set()))};
 }
 

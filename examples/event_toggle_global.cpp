@@ -23,7 +23,7 @@ static std::string render_page(bool is_set) {
 
 awaitable<response> get_index(request&) {
     // !!! Do something asynchronous !!! (this line raised in Python)
-    co_await wait_for(toggled.wait(), 100ms, ignore_timeout);
+    co_await toggled.wait_for(100ms);
     co_return response{200, {{"content-type", "text/html"}}, text_writer(render_page(toggled.is_set()))};
 }
 

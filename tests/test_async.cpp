@@ -11,7 +11,9 @@
 
 #include "support/doctest.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <stdexcept>
 #include <cstdlib>
 #include <new>
 #include <thread>
@@ -32,6 +34,13 @@ void* operator new(std::size_t n) {
 }
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+// Asio's recycling allocator gets its blocks from aligned_alloc, not from
+// operator new: count those too, or a cache miss there would go unseen.
+extern "C" void* aligned_alloc(std::size_t align, std::size_t size) noexcept {
+    ++allocations;
+    void* p = nullptr;
+    return posix_memalign(&p, align, size) == 0 ? p : nullptr;
+}
 
 namespace bareasio {
 struct request {};   // clashes with http/request.hpp if it leaked in
@@ -591,3 +600,194 @@ TEST_CASE("G4 task_group: destroying a group with running tasks is a programming
     if (WIFSIGNALED(status)) CHECK(WTERMSIG(status) == SIGABRT);
 }
 #endif
+
+// set() posts one batch per executor; these pin what batching must keep.
+TEST_CASE("E2 E3 event: waiters spread over many strands each resume on their own, in FIFO order") {
+    asio::io_context ioc;
+    constexpr int strands = 11; // more than the batcher's groups: some are flushed early
+    std::vector<asio::strand<asio::io_context::executor_type>> pool;
+    for (int i = 0; i < strands; ++i) pool.push_back(asio::make_strand(ioc));
+    event ev;
+    std::vector<std::vector<int>> order(strands);
+    int off_strand = 0;
+    for (int n = 0; n < 200; ++n) {
+        const int s = (n * 7) % strands; // interleaved, not grouped by strand
+        asio::co_spawn(pool[s], [&, s, n]() -> asio::awaitable<void> {
+            co_await ev.wait();
+            if (!pool[s].running_in_this_thread()) ++off_strand;
+            order[s].push_back(n);
+        }, asio::detached);
+    }
+    ioc.poll(); // all parked
+    std::thread setter([&] { ev.set(); });
+    setter.join();
+    ioc.run();
+    CHECK(off_strand == 0);
+    int total = 0;
+    for (auto& seen : order) {
+        total += static_cast<int>(seen.size());
+        CHECK(std::is_sorted(seen.begin(), seen.end()));
+    }
+    CHECK(total == 200);
+}
+
+TEST_CASE("E3 event: a waiter's handler that throws does not lose the waiters after it") {
+    asio::io_context ioc;
+    event ev;
+    std::vector<int> ran;
+    for (int i = 0; i < 3; ++i)
+        ev.wait(asio::bind_executor(ioc, [&ran, i](std::error_code) {
+            ran.push_back(i);
+            if (i == 1) throw std::runtime_error("handler failed");
+        }));
+    ev.set();
+    CHECK_THROWS_AS(ioc.run(), std::runtime_error);
+    ioc.restart();
+    ioc.run();
+    CHECK(ran == std::vector<int>{0, 1, 2});
+}
+
+TEST_CASE("E7 event: waiters released into a context that is then destroyed are destroyed, not resumed") {
+    event ev;
+    struct on_destroy {
+        int* count;
+        ~on_destroy() { ++*count; }
+    };
+    int frames_destroyed = 0, resumed = 0;
+    {
+        asio::io_context doomed;
+        for (int i = 0; i < 3; ++i)
+            asio::co_spawn(doomed, [&]() -> asio::awaitable<void> {
+                on_destroy guard{&frames_destroyed};
+                co_await ev.wait();
+                ++resumed;
+            }, asio::detached);
+        doomed.poll();
+        ev.set(); // their completions are now queued in `doomed`, never run
+    }
+    CHECK(frames_destroyed == 3);
+    CHECK(resumed == 0);
+}
+
+// The event's own timed wait: ev.wait_for(d) -> bool.
+TEST_CASE("W1 W2 event wait_for: true when set in time, false on timeout, never inline") {
+    asio::io_context ioc;
+    event ev;
+    bool timed_out_result = true, set_result = false;
+    run_coroutine(ioc, [&]() -> asio::awaitable<void> {
+        timed_out_result = co_await ev.wait_for(1ms);
+        asio::co_spawn(co_await asio::this_coro::executor, [&]() -> asio::awaitable<void> {
+            co_await sleep(1ms);
+            ev.set();
+        }, asio::detached);
+        set_result = co_await ev.wait_for(1h);
+    });
+    CHECK_FALSE(timed_out_result);
+    CHECK(set_result);
+
+    bool completed = false; // already set: still posted, not run inside the call
+    ev.wait_for(1h, asio::bind_executor(ioc, [&](std::error_code ec, bool was_set) {
+        CHECK_FALSE(ec);
+        CHECK(was_set);
+        completed = true;
+    }));
+    CHECK_FALSE(completed);
+    ioc.run();
+    CHECK(completed);
+}
+
+TEST_CASE("E4 event: a wait that parks and is woken, or times out, costs no allocation once warm") {
+    asio::io_context ioc;
+    event ev;
+    long parked = -1, timed_out = -1;
+    int timeouts = 0;
+    run_coroutine(ioc, [&]() -> asio::awaitable<void> {
+        auto ex = co_await asio::this_coro::executor;
+        auto park_and_wake = [&]() -> asio::awaitable<void> {
+            ev.clear();
+            asio::post(ex, [&] { ev.set(); });
+            co_await ev.wait(); // parks, then is woken by set()
+        };
+        auto time_out = [&]() -> asio::awaitable<void> {
+            ev.clear();
+            const bool was_set = co_await ev.wait_until(std::chrono::steady_clock::now());
+            if (!was_set) ++timeouts;
+        };
+        for (int i = 0; i < 16; ++i) co_await park_and_wake(); // warm the recycling caches
+        long before = allocations.load();
+        for (int i = 0; i < 1000; ++i) co_await park_and_wake();
+        parked = allocations.load() - before;
+        for (int i = 0; i < 16; ++i) co_await time_out();
+        before = allocations.load();
+        for (int i = 0; i < 1000; ++i) co_await time_out();
+        timed_out = allocations.load() - before;
+    });
+    CHECK(parked == 0);
+    CHECK(timed_out == 0);
+    CHECK(timeouts == 1016);
+}
+
+TEST_CASE("E5 E6 event wait_for: cancellation and destruction are errors, not timeouts") {
+    asio::io_context ioc;
+    std::error_code cancelled, destroyed;
+    asio::cancellation_signal signal;
+    {
+        event ev;
+        ev.wait_for(1h, asio::bind_cancellation_slot(
+                            signal.slot(), asio::bind_executor(ioc, [&](std::error_code ec, bool) {
+                                cancelled = ec;
+                            })));
+        ev.wait_for(1h, asio::bind_executor(ioc, [&](std::error_code ec, bool) { destroyed = ec; }));
+        ioc.poll();
+        signal.emit(asio::cancellation_type::terminal);
+    } // destroyed with the second wait parked
+    ioc.run(); // returns: both timers were cancelled, no 1 h wait is left
+    CHECK(cancelled == asio::error::operation_aborted);
+    CHECK(destroyed == errc::event_destroyed);
+}
+
+TEST_CASE("E7 event wait_for: a timed wait dies with its io_context") {
+    event ev;
+    struct on_destroy {
+        bool* flag;
+        ~on_destroy() { *flag = true; }
+    };
+    bool frame_destroyed = false, resumed = false;
+    {
+        asio::io_context doomed;
+        asio::co_spawn(doomed, [&]() -> asio::awaitable<void> {
+            on_destroy guard{&frame_destroyed};
+            co_await ev.wait_for(1h);
+            resumed = true;
+        }, asio::detached);
+        doomed.poll();
+    }
+    CHECK(frame_destroyed);
+    CHECK_FALSE(resumed);
+    ev.set();
+}
+
+TEST_CASE("E3 event wait_for: set from another thread races timeouts; each wait has one outcome") {
+    asio::io_context ioc;
+    event ev;
+    std::atomic<bool> done{false};
+    int outcomes = 0;
+    std::thread toggler([&] {
+        while (!done.load()) {
+            ev.set();
+            std::this_thread::yield();
+            ev.clear();
+        }
+    });
+    constexpr int waits = 2000;
+    for (int i = 0; i < waits; ++i)
+        ev.wait_for(std::chrono::microseconds(i % 50),
+                    asio::bind_executor(ioc, [&](std::error_code ec, bool) {
+                        CHECK_FALSE(ec);
+                        ++outcomes;
+                    }));
+    ioc.run();
+    done = true;
+    toggler.join();
+    CHECK(outcomes == waits);
+}

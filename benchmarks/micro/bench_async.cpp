@@ -139,6 +139,32 @@ void BM_wait_for_timed_out(benchmark::State& state) {
 }
 BENCHMARK(BM_wait_for_timed_out);
 
+// The event's own timed wait, the seed's `ev.wait_for(100ms)`.
+void BM_event_wait_for_ready(benchmark::State& state) {
+    event ev;
+    ev.set();
+    long before = 0;
+    run([&]() -> asio::awaitable<void> {
+        for (int i = 0; i < 100; ++i) co_await ev.wait_for(1h);
+        before = bench::allocations.load();
+        for (auto _ : state) co_await ev.wait_for(1h);
+    });
+    report_allocations(state, before, static_cast<double>(state.iterations()));
+}
+BENCHMARK(BM_event_wait_for_ready);
+
+void BM_event_wait_for_timed_out(benchmark::State& state) {
+    event never;
+    long before = 0;
+    run([&]() -> asio::awaitable<void> {
+        for (int i = 0; i < 100; ++i) co_await never.wait_for(0ms);
+        before = bench::allocations.load();
+        for (auto _ : state) co_await never.wait_for(0ms);
+    });
+    report_allocations(state, before, static_cast<double>(state.iterations()));
+}
+BENCHMARK(BM_event_wait_for_timed_out);
+
 void BM_task_group_spawn_join(benchmark::State& state) {
     long before = 0;
     run([&]() -> asio::awaitable<void> {

@@ -4,6 +4,9 @@
 // Thread safety: everything here is immutable and safe from any thread.
 #pragma once
 
+#include <asio/error.hpp>
+
+#include <exception>
 #include <string>
 #include <system_error>
 
@@ -43,3 +46,16 @@ inline std::error_code make_error_code(errc e) noexcept {
 
 template <>
 struct std::is_error_code_enum<bareasio::errc> : std::true_type {};
+
+namespace bareasio::detail {
+// Whether `e` is Asio's operation_aborted, thrown as a system_error.
+inline bool is_aborted(const std::exception_ptr& e) {
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::system_error& err) {
+        return err.code() == asio::error::operation_aborted;
+    } catch (...) {
+        return false;
+    }
+}
+} // namespace bareasio::detail

@@ -14,6 +14,7 @@
 #include <asio/associated_cancellation_slot.hpp>
 #include <asio/associated_executor.hpp>
 #include <asio/async_result.hpp>
+#include <asio/basic_waitable_timer.hpp>
 #include <asio/bind_allocator.hpp>
 #include <asio/cancellation_type.hpp>
 #include <asio/error.hpp>
@@ -26,8 +27,11 @@
 #include <asio/recycling_allocator.hpp>
 #include <asio/system_executor.hpp>
 #include <asio/use_awaitable.hpp>
+#include <asio/wait_traits.hpp>
 
 #include <atomic>
+#include <chrono>
+#include <cstddef>
 #include <memory>
 #include <mutex>
 #include <utility>
@@ -53,10 +57,25 @@ struct event_waiter {
     bool registered = false;
     std::shared_ptr<event_state> state;
 
-    // Posts the completion to the waiter's own executor; never runs it inline.
-    virtual void complete(std::error_code ec) = 0;
+    // Posts the completion of this waiter and of every waiter chained after
+    // it through `next` (all bound to this waiter's executor) to that
+    // executor in one post; never runs anything inline.
+    virtual void post_chain(std::error_code ec) = 0;
+    // Completes this waiter inline and frees it; called on its executor.
+    virtual void run(std::error_code ec) = 0;
     // Destroys the wait without resuming it: its context is shutting down.
     virtual void destroy() noexcept = 0;
+    // Whether `other` resumes on an executor equal to this waiter's, so the
+    // two can share one post.
+    virtual bool same_executor(const event_waiter& other) const noexcept = 0;
+    // The executor's type (a unique address per type) and the executor.
+    virtual const void* executor_tag() const noexcept = 0;
+    virtual const void* executor_address() const noexcept = 0;
+
+    void complete(std::error_code ec) {
+        next = nullptr;
+        post_chain(ec);
+    }
 
 protected:
     ~event_waiter() = default;
@@ -153,29 +172,123 @@ private:
 // memory per thread: once warm, a wake-up costs no call to operator new.
 inline constexpr asio::recycling_allocator<void> completion_allocator{};
 
+// Waiters are allocated the same way: a coroutine that parks and wakes in a
+// loop reuses one block and never calls the allocator once warm.
+template <class T, class... Args>
+T* make_recycled(Args&&... args) {
+    using traits = std::allocator_traits<asio::recycling_allocator<T>>;
+    asio::recycling_allocator<T> alloc;
+    T* p = traits::allocate(alloc, 1);
+    try {
+        traits::construct(alloc, p, std::forward<Args>(args)...);
+    } catch (...) {
+        traits::deallocate(alloc, p, 1);
+        throw;
+    }
+    return p;
+}
+
+struct recycled_delete {
+    template <class T>
+    void operator()(T* p) const noexcept {
+        using traits = std::allocator_traits<asio::recycling_allocator<T>>;
+        asio::recycling_allocator<T> alloc;
+        traits::destroy(alloc, p);
+        traits::deallocate(alloc, p, 1);
+    }
+};
+
+template <class T>
+using recycled_ptr = std::unique_ptr<T, recycled_delete>;
+
 template <class Handler>
 using tracked_executor_t = std::decay_t<decltype(asio::prefer(
     std::declval<asio::associated_executor_t<Handler, asio::system_executor>>(),
     asio::execution::outstanding_work.tracked))>;
 
-// Posts `handler(ec)` to the handler's own executor (never inline). A posted
-// function is outstanding work by itself: no extra work guard is needed.
-template <class Handler>
-void post_completion(Handler handler, std::error_code ec) {
+// Posts `handler(args...)` to the handler's own executor (never inline). A
+// posted function is outstanding work by itself: no extra work guard is needed.
+template <class Handler, class... Args>
+void post_completion(Handler handler, Args... args) {
     auto ex = asio::get_associated_executor(handler, asio::system_executor{});
     asio::post(ex, asio::bind_allocator(completion_allocator,
-                                        [handler = std::move(handler), ec]() mutable {
-                                            std::move(handler)(ec);
+                                        [handler = std::move(handler), args...]() mutable {
+                                            std::move(handler)(args...);
                                         }));
 }
 
+// Completes a detached chain of waiters with one post per executor rather
+// than one per waiter: a post from a foreign thread takes the scheduler's
+// lock and may wake it, which dominated releasing many waiters. Waiters are
+// grouped among the last few distinct executors seen (a bounded scan, so
+// 100,000 waiters on 100,000 strands stay linear); FIFO order holds within
+// each executor because a group is posted before any later one for it.
 inline void complete_chain(event_waiter* chain, std::error_code ec) {
+    struct group {
+        event_waiter* head;
+        event_waiter* tail;
+    };
+    constexpr std::size_t max_groups = 8;
+    group groups[max_groups];
+    std::size_t count = 0;
     while (chain) {
-        auto* next = chain->next; // read first: complete() hands the waiter away
-        chain->complete(ec);
-        chain = next;
+        auto* w = chain;
+        chain = chain->next;
+        w->next = nullptr;
+        group* g = nullptr;
+        for (std::size_t i = count; i-- > 0;)
+            if (groups[i].head->same_executor(*w)) {
+                g = &groups[i];
+                break;
+            }
+        if (g) {
+            g->tail->next = w;
+            g->tail = w;
+            continue;
+        }
+        if (count == max_groups) { // flush the oldest group to make room
+            groups[0].head->post_chain(ec);
+            for (std::size_t i = 1; i < count; ++i) groups[i - 1] = groups[i];
+            --count;
+        }
+        groups[count++] = {w, w};
     }
+    for (std::size_t i = 0; i < count; ++i) groups[i].head->post_chain(ec);
 }
+
+// Runs a posted chain on its executor. If it is destroyed unrun (the
+// context is shutting down), its waits are destroyed, not resumed; if a
+// handler throws, the rest of the chain is posted again before the
+// exception leaves, so no waiter is lost.
+class chain_runner {
+public:
+    chain_runner(event_waiter* head, std::error_code ec) noexcept : head_(head), ec_(ec) {}
+    chain_runner(chain_runner&& other) noexcept
+        : head_(std::exchange(other.head_, nullptr)), ec_(other.ec_) {}
+    chain_runner& operator=(chain_runner&&) = delete;
+    ~chain_runner() {
+        while (head_) std::exchange(head_, head_->next)->destroy();
+    }
+
+    void operator()() {
+        while (head_) {
+            auto* w = std::exchange(head_, head_->next);
+            try {
+                w->run(ec_);
+            } catch (...) {
+                if (head_) std::exchange(head_, nullptr)->post_chain(ec_);
+                throw;
+            }
+        }
+    }
+
+private:
+    event_waiter* head_;
+    std::error_code ec_;
+};
+
+template <class Executor>
+inline constexpr char executor_type_tag = 0;
 
 template <class Handler>
 class event_waiter_impl final : public event_waiter {
@@ -195,28 +308,149 @@ public:
     Handler& handler() noexcept { return handler_; }
 
     void destroy() noexcept override {
-        std::unique_ptr<event_waiter_impl> self(this); // owned by no one else now
+        recycled_ptr<event_waiter_impl> self(this); // owned by no one else now
         auto slot = asio::get_associated_cancellation_slot(handler_);
         if (slot.is_connected()) slot.clear();
     }
 
-    void complete(std::error_code ec) override {
+    void post_chain(std::error_code ec) override {
         auto ex = work_;
-        asio::post(ex, asio::bind_allocator(completion_allocator,
-                                            [self = std::unique_ptr<event_waiter_impl>(this),
-                                             ec]() mutable {
-            // Runs on the waiter's executor, where its cancellation slot lives.
-            auto slot = asio::get_associated_cancellation_slot(self->handler_);
-            if (slot.is_connected()) slot.clear();
-            Handler handler = std::move(self->handler_);
-            self.reset();
-            std::move(handler)(ec);
-        }));
+        asio::post(ex, asio::bind_allocator(completion_allocator, chain_runner(this, ec)));
+    }
+
+    void run(std::error_code ec) override {
+        recycled_ptr<event_waiter_impl> self(this);
+        // Runs on the waiter's executor, where its cancellation slot lives.
+        auto slot = asio::get_associated_cancellation_slot(handler_);
+        if (slot.is_connected()) slot.clear();
+        Handler handler = std::move(handler_);
+        self.reset();
+        std::move(handler)(ec);
+    }
+
+    bool same_executor(const event_waiter& other) const noexcept override {
+        if (other.executor_tag() != executor_tag()) return false;
+        return *static_cast<const executor_type*>(other.executor_address()) == work_;
     }
 
 private:
+    using executor_type = tracked_executor_t<Handler>;
+    const void* executor_tag() const noexcept override {
+        return &executor_type_tag<executor_type>;
+    }
+    const void* executor_address() const noexcept override { return &work_; }
+
     Handler handler_;
-    tracked_executor_t<Handler> work_;
+    executor_type work_;
+};
+
+// A parked wait with a deadline: the event's own timed wait, completing
+// with (error, was_set). Two parties share it: the wait side (set(),
+// cancellation or the event's destruction unlink it and call run()) and
+// the timer. Whoever unlinks it from the event decides the outcome; the last
+// of the two to finish delivers it. On set(), run() cancels the timer and
+// the timer's aborted completion delivers: by then Asio has freed the
+// timer's operation and this waiter is freed before the handler runs, so a
+// coroutine waiting in a loop reuses the same recycled blocks (no
+// allocation once warm). The timer starts before the wait is linked, so a
+// run() that cancels it always finds it started.
+template <class Handler>
+class timed_waiter_impl final : public event_waiter {
+    using executor_type = tracked_executor_t<Handler>;
+    using timer_type = asio::basic_waitable_timer<std::chrono::steady_clock,
+                                                  asio::wait_traits<std::chrono::steady_clock>,
+                                                  asio::any_io_executor>;
+
+public:
+    timed_waiter_impl(Handler handler, std::shared_ptr<event_state> s,
+                      std::chrono::steady_clock::time_point deadline)
+        : handler_(std::move(handler)),
+          work_(asio::prefer(asio::get_associated_executor(handler_, asio::system_executor{}),
+                             asio::execution::outstanding_work.tracked)),
+          timer_(asio::any_io_executor(
+                     asio::get_associated_executor(handler_, asio::system_executor{})),
+                 deadline) {
+        state = std::move(s);
+        asio::use_service<event_service>(asio::query(work_, asio::execution::context)).add(this);
+    }
+
+    ~timed_waiter_impl() { service->remove(this); }
+
+    Handler& handler() noexcept { return handler_; }
+
+    void start_timer() {
+        // The timer was made on the handler's executor, so its completion
+        // runs there without a second hop.
+        timer_.async_wait(asio::bind_allocator(completion_allocator,
+                                               [this](std::error_code ec) { on_timer(ec); }));
+    }
+
+    void post_chain(std::error_code ec) override {
+        auto ex = work_;
+        asio::post(ex, asio::bind_allocator(completion_allocator, chain_runner(this, ec)));
+    }
+
+    // Set, cancelled or destroyed: the wait was unlinked by someone else.
+    void run(std::error_code ec) override {
+        result_ = ec;
+        was_set_ = !ec;
+        timer_.cancel();
+        release(1);
+    }
+
+    void destroy() noexcept override {
+        // Its context is going away: the timer's handler will be destroyed
+        // unrun, so nobody else holds this waiter.
+        clear_slot();
+        recycled_ptr<timed_waiter_impl> self(this);
+    }
+
+    bool same_executor(const event_waiter& other) const noexcept override {
+        if (other.executor_tag() != executor_tag()) return false;
+        return *static_cast<const executor_type*>(other.executor_address()) == work_;
+    }
+
+private:
+    const void* executor_tag() const noexcept override {
+        return &executor_type_tag<executor_type>;
+    }
+    const void* executor_address() const noexcept override { return &work_; }
+
+    void on_timer(std::error_code ec) {
+        bool timed_out = false;
+        if (!ec) { // expired: a time-out, unless set() or a cancellation won
+            std::lock_guard lock(state->mutex);
+            if (linked) {
+                state->unlink(this);
+                timed_out = true;
+            }
+        }
+        // A time-out owns both shares: nobody will call run().
+        release(timed_out ? 2 : 1);
+    }
+
+    // The last share delivers the outcome recorded by whoever decided it.
+    void release(int shares) {
+        if (refs_.fetch_sub(shares, std::memory_order_acq_rel) != shares) return;
+        clear_slot();
+        Handler handler = std::move(handler_);
+        const auto ec = result_;
+        const bool was_set = was_set_;
+        recycled_ptr<timed_waiter_impl>{this}.reset();
+        std::move(handler)(ec, was_set);
+    }
+
+    void clear_slot() noexcept {
+        auto slot = asio::get_associated_cancellation_slot(handler_);
+        if (slot.is_connected()) slot.clear();
+    }
+
+    Handler handler_;
+    executor_type work_;
+    timer_type timer_;
+    std::atomic<int> refs_{2};
+    std::error_code result_; // written by the decider, read by the last share
+    bool was_set_ = false;
 };
 
 // Installed in the waiter's cancellation slot; holds the state alive so a
@@ -297,18 +531,65 @@ public:
             token);
     }
 
+    // Waits until the event is set or `timeout` passes, whichever is first.
+    // Completion signature: void(error_code, bool was_set); with
+    // use_awaitable, `bool set = co_await ev.wait_for(100ms);`. Resumes on
+    // the handler's executor like wait(), never inline; a timeout is not an
+    // error (it completes with false). Cancellation completes with
+    // operation_aborted, the event's destruction with errc::event_destroyed.
+    // Once warm, it costs no allocation whether it is set or times out.
+    template <class Rep, class Period, class CompletionToken = asio::use_awaitable_t<>>
+    auto wait_for(std::chrono::duration<Rep, Period> timeout, CompletionToken&& token = {}) {
+        return wait_until(std::chrono::steady_clock::now() +
+                              std::chrono::ceil<std::chrono::steady_clock::duration>(timeout),
+                          std::forward<CompletionToken>(token));
+    }
+
+    // The same with an absolute deadline.
+    template <class CompletionToken = asio::use_awaitable_t<>>
+    auto wait_until(std::chrono::steady_clock::time_point deadline, CompletionToken&& token = {}) {
+        return asio::async_initiate<CompletionToken, void(std::error_code, bool)>(
+            [state = state_.get(), deadline](auto handler) {
+                initiate_timed(*state, std::move(handler), deadline);
+            },
+            token);
+    }
+
 private:
     template <class Handler>
     static void initiate(detail::event_state& state, Handler handler) {
         // Already set: complete without parking a waiter (no allocation once
         // warm), but still through the handler's executor, never inline.
         if (state.set.load(std::memory_order_acquire)) {
-            detail::post_completion(std::move(handler), {});
+            detail::post_completion(std::move(handler), std::error_code{});
             return;
         }
         auto shared = state.shared_from_this();
-        auto waiter =
-            std::make_unique<detail::event_waiter_impl<Handler>>(std::move(handler), shared);
+        detail::recycled_ptr<detail::event_waiter_impl<Handler>> waiter(
+            detail::make_recycled<detail::event_waiter_impl<Handler>>(std::move(handler), shared));
+        park(state, std::move(shared), std::move(waiter));
+    }
+
+    template <class Handler>
+    static void initiate_timed(detail::event_state& state, Handler handler,
+                               std::chrono::steady_clock::time_point deadline) {
+        if (state.set.load(std::memory_order_acquire)) {
+            detail::post_completion(std::move(handler), std::error_code{}, true);
+            return;
+        }
+        auto shared = state.shared_from_this();
+        detail::recycled_ptr<detail::timed_waiter_impl<Handler>> waiter(
+            detail::make_recycled<detail::timed_waiter_impl<Handler>>(std::move(handler), shared,
+                                                                      deadline));
+        waiter->start_timer(); // before it is linked: see timed_waiter_impl
+        park(state, std::move(shared), std::move(waiter));
+    }
+
+    // Links a new waiter, or completes it at once if the event was set
+    // meanwhile; installs its cancellation handler.
+    template <class Waiter>
+    static void park(detail::event_state& state, std::shared_ptr<detail::event_state> shared,
+                     detail::recycled_ptr<Waiter> waiter) {
         auto slot = asio::get_associated_cancellation_slot(waiter->handler());
         {
             std::lock_guard lock(state.mutex);

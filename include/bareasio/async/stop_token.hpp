@@ -7,7 +7,6 @@
 #pragma once
 
 #include <bareasio/async/event.hpp>
-#include <bareasio/async/wait_for.hpp>
 
 #include <chrono>
 #include <memory>
@@ -32,7 +31,7 @@ public:
     template <class Rep, class Period>
     asio::awaitable<bool> wait_for(std::chrono::duration<Rep, Period> timeout) const {
         auto stop = stop_;
-        co_return co_await bareasio::wait_for(stop->wait(), timeout, ignore_timeout);
+        co_return co_await stop->wait_for(timeout);
     }
 
 private:

@@ -13,7 +13,6 @@
 
 #include <bareasio/async/event.hpp>
 #include <bareasio/async/stop_token.hpp>
-#include <bareasio/async/wait_for.hpp>
 #include <bareasio/detail/log.hpp>
 
 #include <asio/any_io_executor.hpp>
@@ -142,7 +141,7 @@ public:
         auto st = state_;
         for (auto& t : st->tasks) t->stop.request_stop();
         bool ended = st->running == 0;
-        if (!ended) ended = co_await bareasio::wait_for(st->idle.wait(), grace, ignore_timeout);
+        if (!ended) ended = co_await st->idle.wait_for(grace);
         if (!ended) cancel_all(*st);
         co_await join();
     }

@@ -42,16 +42,6 @@ inline constexpr ignore_timeout_t ignore_timeout{};
 
 namespace detail {
 
-inline bool is_aborted(const std::exception_ptr& e) {
-    try {
-        std::rethrow_exception(e);
-    } catch (const std::system_error& err) {
-        return err.code() == asio::error::operation_aborted;
-    } catch (...) {
-        return false;
-    }
-}
-
 // Runs `op` against a timer; returns the value, or nullopt on timeout.
 template <class T>
 asio::awaitable<std::optional<std::conditional_t<std::is_void_v<T>, std::monostate, T>>>

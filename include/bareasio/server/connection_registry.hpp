@@ -7,7 +7,6 @@
 #pragma once
 
 #include <bareasio/async/event.hpp>
-#include <bareasio/async/wait_for.hpp>
 #include <bareasio/server/connection.hpp>
 
 #include <asio/bind_cancellation_slot.hpp>
@@ -95,12 +94,11 @@ private:
     };
 
     asio::awaitable<bool> wait_until_empty(std::chrono::steady_clock::time_point deadline) {
-        try {
-            while (!entries_.empty()) co_await wait_until(empty_.wait(), deadline);
-            co_return true;
-        } catch (const timeout_error&) {
-            co_return false;
+        while (!entries_.empty()) {
+            const bool woken = co_await empty_.wait_until(deadline);
+            if (!woken) co_return entries_.empty();
         }
+        co_return true;
     }
 
     loop_context& loop_;
