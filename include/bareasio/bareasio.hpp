@@ -11,6 +11,7 @@
 #include <bareasio/lifespan.hpp>
 #include <bareasio/router.hpp>
 #include <bareasio/serve.hpp>
+#include <bareasio/services.hpp>
 #include <bareasio/server/command_line.hpp>
 #include <bareasio/server/config.hpp>
 #include <bareasio/server/server.hpp>

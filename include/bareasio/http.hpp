@@ -5,6 +5,7 @@
 #include <bareasio/http/body_stream.hpp>
 #include <bareasio/http/body_writer.hpp>
 #include <bareasio/http/date_cache.hpp>
+#include <bareasio/http/error_response.hpp>
 #include <bareasio/http/handler.hpp>
 #include <bareasio/http/header_list.hpp>
 #include <bareasio/http/http_error.hpp>

@@ -90,7 +90,8 @@ private:
     asio::awaitable<void> main(int& exit_code, const loop_list& loops) {
         auto ex = co_await asio::this_coro::executor;
         task_group services(ex);
-        lifespan_context ctx{app_.info_handle(), services, ex};
+        service_set service_handles(services, [this] { stop_.set(); });
+        lifespan_context ctx{app_.info_handle(), service_handles, ex};
         std::vector<std::unique_ptr<server>> servers;
 
         std::optional<asio::signal_set> signals;
@@ -106,6 +107,13 @@ private:
             detail::log_line(failure);
             exit_code = 3;
             co_await finish(services, signals);
+            co_return;
+        }
+        if (stop_.is_set()) { // a signal, request_stop() or a failed service during startup
+            detail::log_line("bareasio: stop requested during startup; not serving");
+            const bool clean = co_await app_.lifespan.shutdown(ctx);
+            co_await finish(services, signals);
+            if (!clean || !services.failures().empty()) exit_code = 1;
             co_return;
         }
         try {

@@ -20,6 +20,7 @@
 #include <bareasio/detail/asio_compat.hpp>
 #include <bareasio/detail/log.hpp>
 #include <bareasio/http/date_cache.hpp>
+#include <bareasio/http/error_response.hpp>
 #include <bareasio/http/handler.hpp>
 #include <bareasio/http/http_error.hpp>
 #include <bareasio/http/request.hpp>
@@ -274,6 +275,9 @@ private:
             co_return error_response(e.status(), e.what(), &e.headers());
         } catch (const std::system_error& e) {
             if (body_failed_) co_return response(400);
+            // Cancelled by the drain deadline: expected, and nothing will be sent.
+            if (loop_.stopping && e.code() == asio::error::operation_aborted)
+                co_return error_response(503);
             log_failure(e.what());
         } catch (const std::exception& e) {
             log_failure(e.what());
@@ -286,14 +290,6 @@ private:
     void log_failure(std::string_view what) const {
         detail::log_line("bareasio: handler for " + request_.head().method + " " +
                          request_.head().target + " failed: " + std::string(what));
-    }
-
-    static response error_response(int status, std::string_view message, const header_list* extra) {
-        response res(status, extra ? *extra : header_list{});
-        std::string text(message.empty() ? reason_phrase(status) : message);
-        text.push_back('\n');
-        if (status_allows_body(status)) res.body = body_writer::from_buffer(std::move(text), "text/plain; charset=utf-8");
-        return res;
     }
 
     // ---- writing ---------------------------------------------------------

@@ -1,0 +1,183 @@
+// bareasio::testing: run an application in-process, without sockets, to
+// unit-test handlers with their lifespan, like Starlette's TestClient.
+//     bareasio::testing::run(app, [](bareasio::testing::client& c) -> asio::awaitable<void> {
+//         auto r = co_await c.get("/");
+//         CHECK(r.status == 200);
+//         CHECK(r.body.find("Set") != std::string::npos);
+//     });
+// run() makes an io_context, runs the startup handlers (entering the
+// lifespan), your coroutine, then the shutdown handlers and joins the
+// services (leaving it), and rethrows whatever failed. Requests go through
+// the router and the handler exactly as the server calls them: an
+// http_error becomes its status, any other exception a 500; HEAD drops the
+// body. What the connection adds on the wire (Date, Content-Length,
+// Connection) is not there: test that over a socket.
+// Not included by <bareasio/bareasio.hpp>.
+#pragma once
+
+#include <bareasio/application.hpp>
+#include <bareasio/async/task_group.hpp>
+#include <bareasio/detail/log.hpp>
+#include <bareasio/http/body_stream.hpp>
+#include <bareasio/http/body_writer.hpp>
+#include <bareasio/http/error_response.hpp>
+#include <bareasio/http/http_error.hpp>
+#include <bareasio/http/request.hpp>
+#include <bareasio/lifespan.hpp>
+#include <bareasio/services.hpp>
+
+#include <asio/co_spawn.hpp>
+#include <asio/io_context.hpp>
+#include <asio/this_coro.hpp>
+
+#include <chrono>
+#include <exception>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace bareasio::testing {
+
+struct test_response {
+    int status = 0;
+    header_list headers;
+    std::string body;
+
+    std::optional<std::string_view> header(std::string_view name) const noexcept {
+        return headers.get(name);
+    }
+};
+
+class client {
+public:
+    client(const application& app, asio::any_io_executor ex)
+        : app_(app), group_(ex), services_(group_, [this] { stop_requested_ = true; }),
+          ctx_{app.info_handle(), services_, ex} {}
+    client(const client&) = delete;
+    client& operator=(const client&) = delete;
+
+    // Enters the lifespan: the startup handlers, in order. If one fails,
+    // as in the server: the shutdown handlers registered before it run, the
+    // services already spawned are stopped and joined, and the
+    // startup_error is rethrown.
+    asio::awaitable<void> start() {
+        std::exception_ptr failure;
+        try {
+            co_await app_.lifespan.startup(ctx_);
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        if (failure) {
+            co_await group_.stop_and_join(std::chrono::seconds(5));
+            std::rethrow_exception(failure);
+        }
+    }
+
+    // Leaves it: the shutdown handlers, then every service stopped and
+    // joined. Returns whether all of it was clean.
+    asio::awaitable<bool> stop(std::chrono::milliseconds service_grace = std::chrono::seconds(5)) {
+        const bool clean = co_await app_.lifespan.shutdown(ctx_);
+        co_await group_.stop_and_join(service_grace);
+        co_return clean && group_.failures().empty();
+    }
+
+    asio::awaitable<test_response> get(std::string target, header_list headers = {}) {
+        co_return co_await request("GET", std::move(target), std::move(headers));
+    }
+
+    asio::awaitable<test_response> post(std::string target, std::string body,
+                                        header_list headers = {}) {
+        co_return co_await request("POST", std::move(target), std::move(headers), std::move(body));
+    }
+
+    // Any method. A body, when given, is sent with its Content-Length.
+    asio::awaitable<test_response> request(std::string method, std::string target,
+                                           header_list headers = {},
+                                           std::optional<std::string> body = std::nullopt) {
+        request_head head;
+        head.method = std::move(method);
+        head.target = std::move(target);
+        head.headers = std::move(headers);
+        if (body) head.content_length = body->size();
+        string_body_source source(body.value_or(std::string{}));
+        const bool is_head = head.method == "HEAD";
+        bareasio::request req(std::move(head), &source);
+        req.set_info(app_.info_handle());
+        response res = co_await call(req);
+        test_response out{res.status, std::move(res.headers), {}};
+        if (res.body.type() == body_writer::kind::buffer) {
+            out.body = res.body.data();
+        } else if (res.body.type() == body_writer::kind::stream) {
+            string_sink sink{out.body};
+            co_await res.body.producer()(sink);
+        }
+        if (is_head) out.body.clear();
+        co_return out;
+    }
+
+    // Whether a service with the stop_server policy failed: the server
+    // would now be shutting down.
+    bool stop_requested() const noexcept { return stop_requested_; }
+    service_set& services() noexcept { return services_; }
+
+private:
+    struct string_sink final : body_sink {
+        explicit string_sink(std::string& s) : out(s) {}
+        asio::awaitable<void> write(std::string_view chunk) override {
+            out.append(chunk);
+            co_return;
+        }
+        std::string& out;
+    };
+
+    asio::awaitable<response> call(bareasio::request& req) {
+        std::exception_ptr failure;
+        try {
+            co_return co_await app_.handler()(req);
+        } catch (const http_error& e) {
+            co_return error_response(e.status(), e.what(), &e.headers());
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        detail::log_line("bareasio: handler for " + std::string(req.method()) + " " +
+                         std::string(req.target()) + " failed: " + detail::describe(failure));
+        co_return error_response(500);
+    }
+
+    const application& app_;
+    task_group group_;
+    service_set services_;
+    lifespan_context ctx_;
+    bool stop_requested_ = false;
+};
+
+// Runs `body(client&)` (a coroutine) inside the application's lifespan on a
+// fresh io_context, and returns once everything has ended. Rethrows a
+// startup failure, or what `body` threw (after the lifespan was left), or
+// std::runtime_error if leaving it was not clean.
+template <class Body>
+void run(const application& app, Body body) {
+    asio::io_context ioc;
+    std::exception_ptr failure;
+    asio::co_spawn(
+        ioc,
+        [&]() -> asio::awaitable<void> {
+            client c(app, co_await asio::this_coro::executor);
+            co_await c.start(); // a startup_error propagates: nothing to leave
+            std::exception_ptr body_failure;
+            try {
+                co_await body(c);
+            } catch (...) {
+                body_failure = std::current_exception();
+            }
+            const bool clean = co_await c.stop();
+            if (body_failure) std::rethrow_exception(body_failure);
+            if (!clean) throw std::runtime_error("the lifespan did not end cleanly (see the log)");
+        },
+        [&](std::exception_ptr e) { failure = e; });
+    ioc.run();
+    if (failure) std::rethrow_exception(failure);
+}
+
+} // namespace bareasio::testing
