@@ -10,6 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 packages=(meson ninja-build g++ pkg-config python3 libasio-dev node-llhttp nlohmann-json3-dev doctest-dev)
+# The tests also drive the examples behind Debian's nginx.
+test_packages=(nginx-light)
 
 install_missing() {
     local missing=() p
@@ -42,12 +44,12 @@ example)
     exec build/examples/event_toggle "$@"
     ;;
 test)
-    install_missing "${packages[@]}"
+    install_missing "${packages[@]}" "${test_packages[@]}"
     setup build
     meson test -C build --print-errorlogs "$@"
     ;;
 test-asan)
-    install_missing "${packages[@]}"
+    install_missing "${packages[@]}" "${test_packages[@]}"
     setup build-asan -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debug
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
         meson test -C build-asan --print-errorlogs "$@"

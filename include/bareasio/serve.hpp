@@ -4,7 +4,8 @@
 // request_stop(): stop accepting, drain in-flight requests (Connection:
 // close), run shutdown handlers in reverse, stop and join every service.
 // A second signal exits at once. Exit codes: 0 clean, 1 shutdown not clean,
-// 2 cannot listen, 3 a startup handler failed, 128+N a second signal N.
+// 2 cannot listen (or a bad config entry), 3 a startup handler failed,
+// 128+N a second signal N.
 // With config.threads = N, N event loops serve, each with its own
 // SO_REUSEPORT listener; lifespan handlers run once, on loop 0 (the thread
 // that called run()). app_server is the same, embeddable: run() on one
@@ -119,6 +120,8 @@ private:
         try {
             listen_all(servers, loops);
         } catch (const std::system_error& e) {
+            failure = std::string("bareasio: ") + e.what();
+        } catch (const std::invalid_argument& e) { // a bad server_config entry
             failure = std::string("bareasio: ") + e.what();
         }
         if (!failure.empty()) {

@@ -73,6 +73,16 @@ public:
 
     body_stream& body() noexcept { return body_; }
 
+    // Who sent it: the TCP peer's address, or, behind a proxy listed in
+    // server_config::trusted_proxies, the client it forwarded for. Empty
+    // when there is no peer (in-process requests). Scheme "http" or "https".
+    std::string_view client_address() const noexcept { return client_address_; }
+    std::string_view scheme() const noexcept { return scheme_; }
+    void set_client(std::string_view address, std::string_view scheme) {
+        client_address_.assign(address);
+        scheme_.assign(scheme);
+    }
+
     // For the server: the head to fill, and prepare() once it is complete.
     request_head& head() noexcept { return head_; }
     const request_head& head() const noexcept { return head_; }
@@ -104,6 +114,8 @@ private:
     route_matches matches_;
     shared_info info_;
     body_stream body_;
+    std::string client_address_;
+    std::string scheme_ = "http";
 };
 
 } // namespace bareasio

@@ -1,5 +1,6 @@
 // command_line: the flags every bareasio program shares, so an example (or
-// your own server) takes --host, --port and --threads like uvicorn does.
+// your own server) takes --host, --port, --threads and --trusted-proxy, like
+// uvicorn's --forwarded-allow-ips.
 //     auto config = bareasio::config_from_args(argc, argv, {.port = 9009});
 // The PORT environment variable overrides the default port; --port
 // overrides both. --help prints usage and exits 0; a bad flag exits 2.
@@ -49,10 +50,12 @@ inline server_config config_from_args(int argc, char** argv, server_config defau
             value = argv[++i];
         }
         if (arg == "--help" || arg == "-h") {
-            std::printf("usage: %s [--host HOST] [--port PORT] [--threads N]\n"
+            std::printf("usage: %s [--host HOST] [--port PORT] [--threads N] [--trusted-proxy ADDR]...\n"
                         "  --host HOST    address to listen on (default %s)\n"
                         "  --port PORT    port to listen on (default %u; env PORT)\n"
-                        "  --threads N    event loops (default %u; 0 = one per core)\n",
+                        "  --threads N    event loops (default %u; 0 = one per core)\n"
+                        "  --trusted-proxy ADDR  believe Forwarded/X-Forwarded-* from this\n"
+                        "                 address or CIDR network (repeatable)\n",
                         program, config.host.c_str(), static_cast<unsigned>(config.port),
                         config.threads);
             std::exit(0);
@@ -66,6 +69,8 @@ inline server_config config_from_args(int argc, char** argv, server_config defau
             auto threads = detail::parse_number<unsigned>(value);
             if (!threads) detail::usage_error(program, "--threads needs a number, not '" + std::string(value) + "'");
             config.threads = *threads;
+        } else if (arg == "--trusted-proxy" && !value.empty()) {
+            config.trusted_proxies.emplace_back(value);
         } else {
             detail::usage_error(program, "unknown or incomplete option '" + std::string(arg) + "'");
         }

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace bareasio {
 
@@ -32,6 +33,11 @@ struct server_config {
     std::chrono::milliseconds service_stop_timeout{5'000}; // services to end before cancel
 
     std::size_t read_buffer_bytes = 16 * 1024;
+
+    // Proxies whose Forwarded / X-Forwarded-For / X-Forwarded-Proto headers
+    // are believed: addresses or CIDR networks ("127.0.0.1", "10.0.0.0/8").
+    // Empty (the default): the TCP peer is the client, scheme "http".
+    std::vector<std::string> trusted_proxies{};
 
     parser_limits limits() const noexcept {
         return {max_header_bytes, max_header_count, max_url_bytes};

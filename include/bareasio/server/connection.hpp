@@ -28,6 +28,7 @@
 #include <bareasio/http/response.hpp>
 #include <bareasio/http/serializer.hpp>
 #include <bareasio/server/config.hpp>
+#include <bareasio/server/trusted_proxies.hpp>
 
 #include <chrono>
 #include <cstring>
@@ -42,6 +43,7 @@ namespace bareasio {
 // What the connections of one event loop share.
 struct loop_context {
     const server_config* config = nullptr;
+    trusted_proxies proxies; // from config->trusted_proxies
     const http_handler* handler = nullptr;
     shared_info info;
     date_cache dates;
@@ -94,6 +96,15 @@ public:
         : stream_(std::move(stream)), loop_(loop), config_(*loop.config),
           parser_(request_.head(), config_.limits()), buffer_(config_.read_buffer_bytes) {
         request_.set_info(loop.info);
+        if constexpr (requires(Stream& s) { s.remote_endpoint(); }) {
+            std::error_code ec;
+            const auto endpoint = stream_.remote_endpoint(ec);
+            if (!ec) {
+                peer_ = endpoint.address().to_string();
+                peer_trusted_ = loop_.proxies.contains(endpoint.address());
+            }
+        }
+        request_.set_client(peer_, "http");
     }
 
     Stream& stream() noexcept { return stream_; }
@@ -255,6 +266,10 @@ private:
             co_return false;
         }
         request_.body().set_limit(config_.max_body_bytes);
+        if (peer_trusted_) { // only then can headers change who the client is
+            const auto origin = loop_.proxies.resolve(peer_, true, head.headers);
+            request_.set_client(origin.address, origin.scheme);
+        }
         enter_unbounded(state::handling);
 
         response res = co_await call_handler();
@@ -379,6 +394,8 @@ private:
 
     Stream stream_;
     loop_context& loop_;
+    std::string peer_; // the TCP peer's address, once
+    bool peer_trusted_ = false;
     const server_config& config_;
     request request_;
     request_parser parser_;
