@@ -121,6 +121,25 @@ def background_service(binary):
           f"background_service: stops last, in order ({lines[-3:]})")
 
 
+def second_signal(binary):
+    """A second signal during a graceful stop exits at once, 128 + its number."""
+    proc, port = start(binary)
+    # A request whose head never completes keeps the drain busy (until the
+    # 10 s header timeout), so the process is still stopping when the second
+    # signal arrives.
+    slow = socket.create_connection(("127.0.0.1", port))
+    slow.sendall(b"GET / HTTP/1.1\r\nHost: t\r\n")
+    time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=5)
+    slow.close()
+    check(proc.returncode == 128 + signal.SIGINT,
+          f"second signal: exits at once with 130 (got {proc.returncode}; {err!r})")
+    check("second signal, exiting now" in err, "second signal: says so")
+
+
 def main():
     event_toggle, event_toggle_global, service = sys.argv[1:4]
     seed_flow(event_toggle, "event_toggle")
@@ -128,6 +147,7 @@ def main():
     seed_flow(event_toggle, "event_toggle --threads 2", "--threads", "2")
     port_from_environment(event_toggle)
     background_service(service)
+    second_signal(event_toggle)
     print(f"{PASSED} passed, {len(FAILURES)} failed")
     return 1 if FAILURES else 0
 

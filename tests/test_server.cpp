@@ -587,3 +587,31 @@ TEST_CASE("trusted proxies over a socket: client address and scheme on the reque
         CHECK(client.read_response().body == "http 127.0.0.1");
     }
 }
+
+TEST_CASE("graceful stop: pipelined requests behind the in-flight one are not started") {
+    std::atomic<int> started{0};
+    std::atomic<bool> slow_running{false};
+    application app;
+    app.http_router.add({"GET"}, "/slow", [&](request&) -> awaitable<response> {
+        ++started;
+        slow_running = true;
+        asio::steady_timer t(co_await asio::this_coro::executor, 200ms);
+        co_await t.async_wait(asio::use_awaitable);
+        co_return response{200, {}, text_writer("slow")};
+    });
+    app.http_router.add({"GET"}, "/fast", [&](request&) -> awaitable<response> {
+        ++started;
+        co_return response{200, {}, text_writer("fast")};
+    });
+    test::running_server server(app);
+    test::raw_client client(server.port());
+    client.send(get("/slow") + get("/fast") + get("/fast")); // one write, three requests
+    while (!slow_running) std::this_thread::sleep_for(1ms);
+    std::thread stopper([&] { server.stop(); });
+    auto res = client.read_response();
+    CHECK(res.body == "slow");
+    CHECK(res.header("connection") == "close");
+    CHECK(client.closed_by_server()); // and nothing after it
+    stopper.join();
+    CHECK(started.load() == 1);
+}
