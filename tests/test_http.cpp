@@ -160,6 +160,39 @@ TEST_CASE("request_parser: malformed input and smuggling attempts are errors") {
     CHECK(parse_all("GET / HTTP/1.1\r\nBad Header: x\r\n\r\n", 100).error == 400);
 }
 
+TEST_CASE("request_parser: framing tricks behind request smuggling are 400") {
+    auto rejected = [](std::string_view raw) {
+        for (std::size_t piece : {std::size_t{1}, std::size_t{7}, raw.size()}) {
+            const auto out = parse_all(raw, piece);
+            if (out.error != 400) return false; // also split, as a slow client sends it
+        }
+        return true;
+    };
+    // Bare LF instead of CRLF, in the request line and in a header.
+    CHECK(rejected("GET / HTTP/1.1\nHost: t\r\n\r\n"));
+    CHECK(rejected("GET / HTTP/1.1\r\nHost: t\nX: y\r\n\r\n"));
+    // NUL and other control bytes in a header value.
+    CHECK(rejected(std::string("GET / HTTP/1.1\r\nX: a\0b\r\n\r\n", 30)));
+    CHECK(rejected("GET / HTTP/1.1\r\nX: a\x01b\r\n\r\n"));
+    // Obsolete line folding.
+    CHECK(rejected("GET / HTTP/1.1\r\nX: a\r\n  folded\r\n\r\n"));
+    // Whitespace between the field name and the colon.
+    CHECK(rejected("POST / HTTP/1.1\r\nContent-Length : 5\r\n\r\nhello"));
+    // Transfer-Encoding that is not chunked last, or chunked twice.
+    CHECK(rejected("POST / HTTP/1.1\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n"));
+    // Chunk sizes: not hex, overflowing, with a bare LF, and extension abuse.
+    CHECK(rejected("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5g\r\nhello\r\n0\r\n\r\n"));
+    CHECK(rejected("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                   "fffffffffffffffff\r\nx\r\n0\r\n\r\n"));
+    CHECK(rejected("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n"));
+    CHECK(rejected("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5;a\"b\r\nhello\r\n0\r\n\r\n"));
+    // A chunk's data longer than its size.
+    CHECK(rejected("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhello\r\n0\r\n\r\n"));
+    // Content-Length that is not a number, or negative.
+    CHECK(rejected("POST / HTTP/1.1\r\nContent-Length: 5x\r\n\r\nhello"));
+    CHECK(rejected("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n"));
+}
+
 TEST_CASE("request_parser: limits answer 431 and 414") {
     parser_limits small{.max_header_bytes = 64, .max_header_count = 2, .max_url_bytes = 16};
     CHECK(parse_all("GET / HTTP/1.1\r\nX: " + std::string(100, 'a') + "\r\n\r\n", 100, small).error == 431);

@@ -2,9 +2,13 @@
 // whatever bytes have arrived, into a request_head the caller owns, and stops
 // at each point the server acts on: the end of the head, each piece of body,
 // the end of the message. Body pieces are views into the caller's buffer.
-// llhttp runs in its default strict mode: no lenient flag is set, so
-// Content-Length with Transfer-Encoding, bad chunk sizes, bare LF and
-// obsolete line folding are all errors (answered 400).
+// llhttp (8.1, built with LLHTTP_STRICT_MODE) runs with no lenient flag
+// set, so Content-Length with Transfer-Encoding, duplicate lengths, bad
+// chunk sizes and control bytes in headers are errors (answered 400). It
+// still accepts a bare LF ending the request line and obsolete line folding
+// (RFC 9112 lets a server reject both, and proxies disagree on them, which is
+// what smuggling feeds on): this adapter scans the head bytes llhttp
+// consumed and rejects those too.
 // Thread safety: one parser per connection.
 #pragma once
 
@@ -55,11 +59,17 @@ public:
         }
         event_ = event::need_more;
         body_ = {};
+        const bool in_head = !in_body_; // every byte llhttp takes now belongs to a head
         const auto rc = llhttp_execute(&parser_, data.data(), data.size());
-        if (rc == HPE_OK) return {body_.empty() ? event::need_more : event::body, data.size(), body_};
+        if (rc == HPE_OK) {
+            if (in_head && !scan_head(data)) return reject_framing();
+            return {body_.empty() ? event::need_more : event::body, data.size(), body_};
+        }
         if (rc == HPE_PAUSED || rc == HPE_PAUSED_UPGRADE) {
             paused_ = true;
             auto consumed = static_cast<std::size_t>(llhttp_get_error_pos(&parser_) - data.data());
+            if (in_head && !scan_head(data.substr(0, consumed))) return reject_framing();
+            if (event_ == event::message_complete) head_scan_ = {}; // the next head starts fresh
             if (rc == HPE_PAUSED_UPGRADE) { // we do not switch protocols: finish and close
                 head_->keep_alive = false;
                 event_ = event::message_complete;
@@ -71,6 +81,29 @@ public:
         return {event::error, 0, {}};
     }
 
+private:
+    // Line endings of the head, across calls: every LF must follow a CR, and
+    // no header line may start with whitespace (obsolete folding).
+    bool scan_head(std::string_view bytes) noexcept {
+        for (char c : bytes) {
+            if (c == '\n' && !head_scan_.after_cr) return false;
+            if (head_scan_.after_cr && c != '\n') return false;
+            if (head_scan_.line_start && head_scan_.lines > 0 && (c == ' ' || c == '\t'))
+                return false;
+            head_scan_.after_cr = c == '\r';
+            head_scan_.line_start = c == '\n';
+            if (c == '\n') ++head_scan_.lines;
+        }
+        return true;
+    }
+
+    step reject_framing() {
+        error_status_ = 400;
+        reason_ = "bare LF or obsolete line folding in the request head";
+        return {event::error, 0, {}};
+    }
+
+public:
     // The status a malformed request gets: 400, 414 or 431.
     int error_status() const noexcept { return error_status_; }
     std::string_view error_reason() const noexcept { return reason_; }
@@ -187,6 +220,11 @@ private:
     bool in_body_ = false;
     int error_status_ = 0;
     const char* reason_ = "";
+    struct {
+        bool after_cr = false;
+        bool line_start = true;
+        unsigned lines = 0;
+    } head_scan_;
 };
 
 } // namespace bareasio
