@@ -615,3 +615,39 @@ TEST_CASE("graceful stop: pipelined requests behind the in-flight one are not st
     stopper.join();
     CHECK(started.load() == 1);
 }
+
+TEST_CASE("connection limit: past max_connections a new client gets 503, the others go on") {
+    application app;
+    app.http_router.add({"GET"}, "/", [](request&) -> awaitable<response> {
+        co_return response{200, {}, text_writer("ok")};
+    });
+    test::running_server server(app, {.max_connections = 2});
+    auto first = std::make_unique<test::raw_client>(server.port());
+    test::raw_client second(server.port());
+    first->send(get("/"));
+    CHECK(first->read_response().status == 200); // both are registered by now
+    second.send(get("/"));
+    CHECK(second.read_response().status == 200);
+
+    test::raw_client third(server.port());
+    auto refused = third.read_response();
+    CHECK(refused.status == 503);
+    CHECK(third.closed_by_server());
+
+    second.send(get("/")); // existing connections are unaffected
+    CHECK(second.read_response().body == "ok");
+
+    first.reset(); // a slot frees once the server has seen it go
+    std::optional<int> status;
+    for (int i = 0; i < 200 && status != 200; ++i) {
+        test::raw_client again(server.port());
+        again.send(get("/"));
+        try {
+            status = again.read_response().status;
+        } catch (const std::exception&) {
+            status.reset(); // refused before our request was read
+        }
+        if (status != 200) std::this_thread::sleep_for(5ms);
+    }
+    CHECK(status == 200);
+}
