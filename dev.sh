@@ -6,6 +6,7 @@
 #   ./dev.sh test-asan            the suite under -fsanitize=address,undefined
 #   ./dev.sh test-tsan            the cross-thread suites under -fsanitize=thread
 #   ./dev.sh bench-micro          the primitives' micro-benchmarks (release build)
+#   ./dev.sh fuzz [SECONDS]       the connection's libFuzzer target (clang), 60 s by default
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -60,6 +61,19 @@ test-tsan)
     TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
         meson test -C build-tsan --print-errorlogs --suite threads "$@"
     ;;
+fuzz)
+    # ./dev.sh fuzz [SECONDS]: the connection's libFuzzer target, from the
+    # seed corpus in tests/fuzz/corpus (new inputs go to build-fuzz/corpus).
+    install_missing "${packages[@]}" clang libclang-rt-14-dev
+    if [ ! -f build-fuzz/build.ninja ]; then
+        CC=clang CXX=clang++ meson setup build-fuzz -Dfuzz=true -Dtests=false -Dexamples=false
+    fi
+    ninja -C build-fuzz tests/fuzz/fuzz_connection
+    mkdir -p build-fuzz/corpus build-fuzz/artifacts
+    build-fuzz/tests/fuzz/fuzz_connection -max_total_time="${1:-60}" -timeout=10 \
+        -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=build-fuzz/artifacts/ \
+        build-fuzz/corpus tests/fuzz/corpus
+    ;;
 bench-micro)
     install_missing "${packages[@]}" libbenchmark-dev
     setup build-bench --buildtype=release -Dbenchmarks=true -Dtests=false -Dexamples=false
@@ -68,7 +82,7 @@ bench-micro)
     for what in event timer timeouts; do taskset -c 0 build-bench/benchmarks/memory_async $what; done
     ;;
 *)
-    sed -n '2,8p' "$0"
+    sed -n '2,9p' "$0"
     [ "$command" = help ] || exit 2
     ;;
 esac

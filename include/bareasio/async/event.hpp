@@ -456,6 +456,11 @@ private:
 // Installed in the waiter's cancellation slot; holds the state alive so a
 // cancellation arriving after the event was destroyed is harmless.
 struct event_cancel_handler {
+    // A constructor, not an aggregate: Asio's emplace() uses parentheses,
+    // which clang before 16 does not accept for aggregates.
+    event_cancel_handler(std::shared_ptr<event_state> s, event_waiter* w) noexcept
+        : state(std::move(s)), waiter(w) {}
+
     std::shared_ptr<event_state> state;
     event_waiter* waiter;
 
