@@ -651,3 +651,88 @@ TEST_CASE("connection limit: past max_connections a new client gets 503, the oth
     }
     CHECK(status == 200);
 }
+
+TEST_CASE("a client that hangs up while its handler waits cancels the handler") {
+    std::atomic<bool> started{false}, cancelled{false};
+    event never;
+    application app;
+    app.http_router.add({"GET"}, "/wait", [&](request&) -> awaitable<response> {
+        started = true;
+        try {
+            co_await never.wait();
+        } catch (const std::system_error& e) {
+            if (e.code() == asio::error::operation_aborted) cancelled = true;
+            throw;
+        }
+        co_return 200;
+    });
+    app.http_router.add({"GET"}, "/", [](request&) -> awaitable<response> {
+        co_return response{200, {}, text_writer("still here")};
+    });
+    test::running_server server(app);
+    {
+        test::raw_client client(server.port());
+        client.send(get("/wait"));
+        while (!started) std::this_thread::sleep_for(1ms);
+    } // hangs up
+    for (int i = 0; i < 500 && !cancelled; ++i) std::this_thread::sleep_for(10ms);
+    CHECK(cancelled);
+    test::raw_client other(server.port());
+    other.send(get("/"));
+    CHECK(other.read_response().body == "still here");
+    CHECK(server.stop() == 0);
+}
+
+TEST_CASE("a pipelined request that arrives while a handler is watched is kept and answered") {
+    event go;
+    application app;
+    app.http_router.add({"GET"}, "/wait", [&](request&) -> awaitable<response> {
+        co_await go.wait();
+        co_return response{200, {}, text_writer("waited")};
+    });
+    app.http_router.add({"GET"}, "/", [](request&) -> awaitable<response> {
+        co_return response{200, {}, text_writer("next")};
+    });
+    test::running_server server(app);
+    test::raw_client client(server.port());
+    client.send(get("/wait"));
+    std::this_thread::sleep_for(600ms); // past two sweeps: the handler is watched
+    client.send(get("/"));              // read by the watch, not lost
+    std::this_thread::sleep_for(100ms);
+    go.set();
+    CHECK(client.read_response().body == "waited");
+    CHECK(client.read_response().body == "next");
+}
+
+TEST_CASE("timeouts: a stalled body gets 408; a client that reads nothing is dropped") {
+    application app;
+    std::atomic<bool> producer_ended{false};
+    app.http_router.add({"POST"}, "/upload", [](request& req) -> awaitable<response> {
+        std::string body = co_await text_reader(req);
+        co_return response{200, {}, text_writer(std::to_string(body.size()))};
+    });
+    app.http_router.add({"GET"}, "/firehose", [&](request&) -> awaitable<response> {
+        co_return response{200, {}, body_writer::from_stream([&](body_sink& out) -> awaitable<void> {
+            struct on_exit {
+                std::atomic<bool>& flag;
+                ~on_exit() { flag = true; }
+            } guard{producer_ended};
+            const std::string chunk(64 * 1024, 'z');
+            for (;;) co_await out.write(chunk); // ends only when writing fails
+        }, "text/plain")};
+    });
+    test::running_server server(app, {.body_timeout = std::chrono::milliseconds(200),
+                                      .write_timeout = std::chrono::milliseconds(200)});
+    {
+        test::raw_client client(server.port());
+        client.send("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc");
+        auto res = client.read_response(); // the other 7 bytes never come
+        CHECK(res.status == 408);
+        CHECK(res.header("connection") == "close");
+    }
+    test::raw_client reader_that_never_reads(server.port());
+    reader_that_never_reads.send(get("/firehose"));
+    for (int i = 0; i < 500 && !producer_ended; ++i) std::this_thread::sleep_for(10ms);
+    CHECK(producer_ended); // the write timed out; its buffers are gone with it
+    CHECK(server.stop() == 0);
+}

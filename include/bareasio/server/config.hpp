@@ -29,6 +29,8 @@ struct server_config {
     // Timeouts.
     std::chrono::milliseconds header_timeout{10'000};     // head not complete -> 408
     std::chrono::milliseconds keep_alive_timeout{5'000};  // idle keep-alive -> close
+    std::chrono::milliseconds body_timeout{10'000};       // each body read stalls -> 408, close
+    std::chrono::milliseconds write_timeout{10'000};      // client takes no bytes -> close
     std::chrono::milliseconds drain_timeout{10'000};      // graceful shutdown deadline
     std::chrono::milliseconds service_stop_timeout{5'000}; // services to end before cancel
 

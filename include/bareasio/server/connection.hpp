@@ -4,9 +4,15 @@
 // deadline of the state it finds):
 //   idle      waiting for the first byte of a request     keep_alive_timeout: close quietly
 //   head      a request has begun, its head is incomplete header_timeout: 408 and close
-//   handling  the handler runs; its body reads pull bytes header_timeout per read: close
+//   handling  the handler runs; its body reads pull bytes body_timeout per read: 408, close
 //             from the socket on demand (back-pressure)
-//   writing   waiting for the client to take a response   keep_alive_timeout: close
+//   writing   waiting for the client to take a response   write_timeout: close
+// A handler that runs past one sweep with its body read is watched: the
+// sweeper starts a read on the socket, so a client that hangs up is noticed
+// and the handler is cancelled through Asio cancellation (a wait on an
+// event, a streaming write) instead of answering nobody. Bytes that arrive
+// meanwhile (the next pipelined request) are kept; the read buffer bounds
+// how much, and a full buffer stops the watch (back-pressure).
 // After a handler returns, any unread body is drained (or the connection is
 // closed), and its response is appended to one output buffer. The buffer is
 // written when no further request is already buffered, so the responses to
@@ -17,6 +23,7 @@
 // Thread safety: a connection lives on one event loop and is used only there.
 #pragma once
 
+#include <bareasio/async/event.hpp>
 #include <bareasio/detail/asio_compat.hpp>
 #include <bareasio/detail/log.hpp>
 #include <bareasio/http/date_cache.hpp>
@@ -71,6 +78,10 @@ public:
         if (state_ == state::idle) cancel_io();
     }
     virtual void close() = 0;
+    // Called by the sweeper: notice a client that leaves while its handler runs.
+    virtual void watch_client() = 0;
+    // What cancels the connection's coroutine (and the handler it awaits).
+    void set_cancel_signal(asio::cancellation_signal* s) noexcept { cancel_signal_ = s; }
 
 protected:
     virtual void cancel_io() = 0;
@@ -87,6 +98,7 @@ protected:
     state state_ = state::idle;
     clock::time_point deadline_ = clock::time_point::max();
     bool timed_out_ = false;
+    asio::cancellation_signal* cancel_signal_ = nullptr;
 };
 
 template <class Stream>
@@ -118,6 +130,26 @@ public:
         }
         state_ = state::closed;
         close();
+        co_await stop_watching(); // its callback refers to this connection
+    }
+
+    void watch_client() override {
+        if (state_ != state::handling || !body_done_ || watching_ || client_gone_) return;
+        if (end_ == buffer_.size()) return; // full: the client waits for us (back-pressure)
+        watching_ = true;
+        watch_done_.clear();
+        // Into the free tail only: the handler may still hold views of earlier bytes.
+        stream_.async_read_some(
+            asio::buffer(buffer_.data() + end_, buffer_.size() - end_),
+            [this](std::error_code ec, std::size_t n) {
+                watching_ = false;
+                end_ += n;
+                if (ec && ec != asio::error::operation_aborted) {
+                    client_gone_ = true;
+                    if (cancel_signal_) cancel_signal_->emit(asio::cancellation_type::terminal);
+                }
+                watch_done_.set();
+            });
     }
 
     void close() override {
@@ -133,6 +165,17 @@ private:
     void cancel_io() override {
         std::error_code ignored;
         stream_.cancel(ignored);
+    }
+
+    // Ends a watch read, if one is pending, and waits for its callback.
+    asio::awaitable<void> stop_watching() {
+        if (!watching_) co_return;
+        cancel_io();
+        // Even if this coroutine was cancelled (drain deadline): the callback
+        // must have run before the connection can go.
+        co_await asio::this_coro::throw_if_cancelled(false);
+        co_await watch_done_.wait(
+            asio::bind_cancellation_slot(asio::cancellation_slot(), asio::use_awaitable));
     }
 
     asio::awaitable<void> serve() {
@@ -218,11 +261,13 @@ private:
             if (step.what == request_parser::event::message_complete) body_done_ = true;
             if (!step.body.empty() || body_done_) co_return step.body;
             co_await flush();
-            enter(state::handling, config_.header_timeout);
+            enter(state::handling, config_.body_timeout);
+            timed_out_ = false;
             const auto n = co_await read_more();
             enter_unbounded(state::handling);
             if (n == 0) {
                 body_failed_ = true;
+                if (timed_out_) throw http_error(408, "request body not received in time");
                 throw std::system_error(asio::error::eof, "client closed during the request body");
             }
         }
@@ -273,14 +318,19 @@ private:
         enter_unbounded(state::handling);
 
         response res = co_await call_handler();
-        if (body_failed_ && !body_done_ && res.status != 400 && res.status != 413)
+        co_await stop_watching();
+        if (client_gone_) co_return false; // nobody to answer
+        if (body_failed_ && !body_done_ && res.status != 400 && res.status != 408 &&
+            res.status != 413)
             co_return false; // the client is gone or sent garbage: nothing to answer
         bool reusable = false; // after a 413 the rest of the body is not worth reading
         if (res.status != 413) reusable = co_await finish_body();
         bool keep_alive = head.keep_alive && reusable && !loop_.stopping;
         if (auto c = res.headers.get("connection"); c && contains_token(*c, "close"))
             keep_alive = false;
-        co_return co_await write_response(res, keep_alive);
+        const bool again = co_await write_response(res, keep_alive);
+        co_await stop_watching(); // a streaming body may have been watched too
+        co_return again && !client_gone_;
     }
 
     asio::awaitable<response> call_handler() {
@@ -290,8 +340,9 @@ private:
             co_return error_response(e.status(), e.what(), &e.headers());
         } catch (const std::system_error& e) {
             if (body_failed_) co_return response(400);
-            // Cancelled by the drain deadline: expected, and nothing will be sent.
-            if (loop_.stopping && e.code() == asio::error::operation_aborted)
+            // Cancelled by the drain deadline or because the client left:
+            // expected, and nothing will be sent.
+            if ((loop_.stopping || client_gone_) && e.code() == asio::error::operation_aborted)
                 co_return error_response(503);
             log_failure(e.what());
         } catch (const std::exception& e) {
@@ -357,6 +408,7 @@ private:
 
     // body_sink: one chunk of a streamed body, written at once.
     asio::awaitable<void> write(std::string_view chunk) override {
+        if (client_gone_) throw std::system_error(asio::error::connection_reset, "client left");
         if (chunk.empty()) co_return;
         streamed_ += chunk.size();
         if (chunked_)
@@ -370,7 +422,7 @@ private:
         if (out_.empty()) co_return;
         const auto previous = state_;
         const auto previous_deadline = deadline_;
-        enter(state::writing, config_.keep_alive_timeout);
+        enter(state::writing, config_.write_timeout);
         auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(out_), detail::use_tuple);
         out_.clear();
         if (out_.capacity() > 4 * flush_threshold) out_.shrink_to_fit();
@@ -409,6 +461,9 @@ private:
     bool continue_sent_ = false;
     bool chunked_ = false;
     bool write_failed_ = false;
+    bool watching_ = false;    // a watch read is pending
+    bool client_gone_ = false; // the watch saw the client hang up
+    event watch_done_;
 };
 
 } // namespace bareasio

@@ -36,6 +36,7 @@ public:
         entries_.emplace_back();
         auto it = std::prev(entries_.end());
         it->conn = std::move(conn);
+        raw->set_cancel_signal(&it->cancel);
         empty_.clear();
         asio::co_spawn(ex, [raw] { return raw->run(); },
                        asio::bind_cancellation_slot(it->cancel.slot(),
@@ -57,8 +58,10 @@ public:
             timer.expires_after(period);
             co_await timer.async_wait(detail::use_tuple); // cancelled: loop ends
             const auto now = connection_base::clock::now();
-            for (auto& e : entries_)
+            for (auto& e : entries_) {
                 if (e.conn->deadline() <= now) e.conn->expire();
+                else e.conn->watch_client();
+            }
         }
         sweeper_ = nullptr;
     }
