@@ -2,7 +2,7 @@
 """End-to-end tests of the examples as real processes, driven by Python's
 http.client (a client bareasio's authors did not write) and real signals.
 
-usage: test_examples.py EVENT_TOGGLE EVENT_TOGGLE_GLOBAL BACKGROUND_SERVICE
+usage: test_examples.py EVENT_TOGGLE EVENT_TOGGLE_GLOBAL BACKGROUND_SERVICE [SERVER_SENT_EVENTS]
 """
 import http.client
 import os
@@ -140,14 +140,45 @@ def second_signal(binary):
     check("second signal, exiting now" in err, "second signal: says so")
 
 
+def server_sent_events(binary):
+    """The event's state is pushed at once and on every change."""
+    proc, port = start(binary)
+    stream = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    stream.request("GET", "/events")
+    res = stream.getresponse()
+    check(res.status == 200 and res.getheader("content-type") == "text/event-stream",
+          "server_sent_events: GET /events is an event stream")
+
+    def next_event():
+        while True:
+            line = res.readline().decode()
+            if line.startswith("data: "):
+                return line[len("data: "):].strip()
+
+    check(next_event() == "clear", "server_sent_events: the state is sent at once")
+    for body, expected in (("True", "set"), ("False", "clear"), ("True", "set")):
+        status, _, _, _ = request(port, "POST", "/change_event", body)
+        check(status == 204 and next_event() == expected,
+              f"server_sent_events: POST {body} pushes {expected}")
+    stream.close()
+    time.sleep(0.6)  # the server notices the hang-up and ends the stream
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=8)
+    check(proc.returncode == 0, f"server_sent_events: exits 0 (got {proc.returncode}; {err!r})")
+    check("drain deadline" not in err, f"server_sent_events: no stream left to cancel ({err!r})")
+
+
 def main():
     event_toggle, event_toggle_global, service = sys.argv[1:4]
+    sse = sys.argv[4] if len(sys.argv) > 4 else None
     seed_flow(event_toggle, "event_toggle")
     seed_flow(event_toggle_global, "event_toggle_global")
     seed_flow(event_toggle, "event_toggle --threads 2", "--threads", "2")
     port_from_environment(event_toggle)
     background_service(service)
     second_signal(event_toggle)
+    if sse:
+        server_sent_events(sse)
     print(f"{PASSED} passed, {len(FAILURES)} failed")
     return 1 if FAILURES else 0
 

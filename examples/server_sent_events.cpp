@@ -1,0 +1,94 @@
+// The seed's event page, live: GET /events is a server-sent event stream
+// that pushes the event's state ("set" or "clear") at once and again every
+// time the button changes it; the page updates without reloading.
+// Every open stream waits on the same broadcast; a browser that goes away is
+// noticed and its stream's wait cancelled.
+//     ./server_sent_events [--port 9011]   then open http://127.0.0.1:9011
+#include <bareasio/bareasio.hpp>
+
+#include <memory>
+#include <mutex>
+#include <utility>
+
+using namespace bareasio;
+using namespace std::chrono_literals;
+
+// One event per change: a stream takes the current one, sends the state,
+// and waits on it; a change sets it and puts a fresh one in its place. No
+// change can slip between sending and waiting, on any number of loops.
+class broadcast {
+public:
+    std::shared_ptr<event> current() {
+        std::lock_guard lock(mutex_);
+        return next_;
+    }
+    void notify() {
+        std::shared_ptr<event> fired;
+        {
+            std::lock_guard lock(mutex_);
+            fired = std::exchange(next_, std::make_shared<event>());
+        }
+        fired->set();
+    }
+
+private:
+    std::mutex mutex_;
+    std::shared_ptr<event> next_ = std::make_shared<event>();
+};
+
+struct state {
+    event toggled;
+    broadcast changed;
+};
+
+constexpr std::string_view page = R"html(<html>
+<body>
+<p>The event is <b id="state">...</b></p>
+<button onclick="fetch('/change_event', {method: 'POST', body: next})">Toggle</button>
+<script>
+let next = 'True';
+new EventSource('/events').onmessage = (e) => {
+  document.getElementById('state').textContent = e.data;
+  next = e.data === 'set' ? 'False' : 'True';
+};
+</script>
+</body>
+</html>
+)html";
+
+awaitable<response> get_index(request&) {
+    co_return response{200, {{"content-type", "text/html"}}, text_writer(std::string(page))};
+}
+
+awaitable<response> get_events(request& req) {
+    auto& st = req.info<state>();
+    auto stream = [&st](body_sink& out) -> awaitable<void> {
+        for (;;) {
+            auto changed = st.changed.current(); // before reading the state
+            co_await out.write(st.toggled.is_set() ? "data: set\n\n" : "data: clear\n\n");
+            const bool woke = co_await changed->wait_for(15s);
+            if (!woke) co_await out.write(": still here\n\n"); // keeps proxies from timing out
+        }
+    };
+    co_return response{200, {{"cache-control", "no-cache"}},
+                       body_writer::from_stream(stream, "text/event-stream")};
+}
+
+awaitable<response> change_event(request& req) {
+    auto& st = req.info<state>();
+    std::string body = co_await text_reader(req);
+    if (body == "True")
+        st.toggled.set();
+    else
+        st.toggled.clear();
+    st.changed.notify();
+    co_return 204;
+}
+
+int main(int argc, char** argv) {
+    application app{std::in_place_type<state>};
+    app.http_router.add({"GET"}, "/", get_index);
+    app.http_router.add({"GET"}, "/events", get_events);
+    app.http_router.add({"POST"}, "/change_event", change_event);
+    return serve(app, config_from_args(argc, argv, {.port = 9011}));
+}
