@@ -16,4 +16,5 @@
 #include <bareasio/http/serializer.hpp>
 #include <bareasio/http/status.hpp>
 #include <bareasio/http/url.hpp>
+#include <bareasio/http/with_timeout.hpp>
 #include <bareasio/http/writers.hpp>
