@@ -736,3 +736,42 @@ TEST_CASE("timeouts: a stalled body gets 408; a client that reads nothing is dro
     CHECK(producer_ended); // the write timed out; its buffers are gone with it
     CHECK(server.stop() == 0);
 }
+
+TEST_CASE("limits over a socket: 431, 414, 413 for a chunked body, smuggling forms 400; each closes") {
+    application app;
+    test::running_server server(test_app(app), {.max_header_bytes = 512, .max_header_count = 8,
+                                                .max_url_bytes = 64, .max_body_bytes = 16});
+    auto status_and_close = [&](const std::string& raw) {
+        test::raw_client c(server.port());
+        c.send(raw);
+        auto res = c.read_response();
+        const bool closed = res.header("connection") == "close" && c.closed_by_server();
+        return closed ? res.status : -res.status;
+    };
+    CHECK(status_and_close("GET / HTTP/1.1\r\nX: " + std::string(600, 'a') + "\r\n\r\n") == 431);
+    std::string many = "GET / HTTP/1.1\r\n";
+    for (int i = 0; i < 9; ++i) many += "H" + std::to_string(i) + ": v\r\n";
+    CHECK(status_and_close(many + "\r\n") == 431);
+    CHECK(status_and_close(get("/" + std::string(80, 'u'))) == 414);
+    CHECK(status_and_close("POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                           "10\r\n0123456789abcdef\r\n5\r\nmore!\r\n0\r\n\r\n") == 413);
+    CHECK(status_and_close("GET / HTTP/1.1\r\nHost: t\r\nX: a\r\n folded\r\n\r\n") == 400);
+    CHECK(status_and_close("GET / HTTP/1.1\nHost: t\r\n\r\n") == 400);
+    CHECK(status_and_close("POST /upload HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd") == 400);
+}
+
+TEST_CASE("timeouts over a socket: a slow head gets 408, an idle keep-alive connection is closed") {
+    application app;
+    test::running_server server(test_app(app), {.header_timeout = std::chrono::milliseconds(200),
+                                                .keep_alive_timeout = std::chrono::milliseconds(200)});
+    test::raw_client slowloris(server.port());
+    slowloris.send("GET / HTTP/1.1\r\nHost: t\r\n"); // and nothing more
+    auto res = slowloris.read_response();
+    CHECK(res.status == 408);
+    CHECK(slowloris.closed_by_server());
+
+    test::raw_client idle(server.port());
+    idle.send(get("/"));
+    CHECK(idle.read_response().status != 0);
+    CHECK(idle.closed_by_server()); // quietly, after keep_alive_timeout
+}
