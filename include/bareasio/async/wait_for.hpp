@@ -42,11 +42,22 @@ inline constexpr ignore_timeout_t ignore_timeout{};
 
 namespace detail {
 
-// Runs `op` against a timer; returns the value, or nullopt on timeout.
 template <class T>
-asio::awaitable<std::optional<std::conditional_t<std::is_void_v<T>, std::monostate, T>>>
-run_until(asio::awaitable<T> op, std::chrono::steady_clock::time_point deadline) {
-    using value = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
+using wait_value_t = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
+
+// What the throwing form returns (T) and the non-throwing one (optional<T>,
+// bool for void).
+template <class T, bool Throw>
+using wait_result_t =
+    std::conditional_t<Throw, T, std::conditional_t<std::is_void_v<T>, bool, std::optional<T>>>;
+
+// Runs `op` against a timer. One coroutine frame of its own: the public
+// functions below return this awaitable directly rather than awaiting it,
+// since each extra frame is an allocation once Asio's per-thread cache of
+// two is full.
+template <class T, bool Throw>
+asio::awaitable<wait_result_t<T, Throw>> run_until(asio::awaitable<T> op,
+                                                   std::chrono::steady_clock::time_point deadline) {
     auto ex = co_await asio::this_coro::executor;
     asio::steady_timer timer(ex, deadline);
     // The group cancels the loser and waits for it to finish before it
@@ -59,14 +70,24 @@ run_until(asio::awaitable<T> op, std::chrono::steady_clock::time_point deadline)
     const std::exception_ptr& failure = std::get<1>(results);
     const std::error_code& timer_ec = std::get<std::tuple_size_v<decltype(results)> - 1>(results);
     if (!failure) { // it produced its result: return it even if the deadline also passed
-        if constexpr (std::is_void_v<T>)
-            co_return value{};
-        else
+        if constexpr (Throw && std::is_void_v<T>)
+            co_return;
+        else if constexpr (Throw)
             co_return std::move(std::get<2>(results));
+        else if constexpr (std::is_void_v<T>)
+            co_return true;
+        else
+            co_return std::optional<T>(std::move(std::get<2>(results)));
     }
     const bool deadline_fired = order[0] == 1 && !timer_ec;
-    if (deadline_fired && is_aborted(failure)) co_return std::nullopt;
-    std::rethrow_exception(failure); // inner error, or the caller was cancelled
+    if (!deadline_fired || !is_aborted(failure))
+        std::rethrow_exception(failure); // inner error, or the caller was cancelled
+    if constexpr (Throw)
+        throw timeout_error();
+    else if constexpr (std::is_void_v<T>)
+        co_return false;
+    else
+        co_return std::nullopt;
 }
 
 } // namespace detail
@@ -74,26 +95,23 @@ run_until(asio::awaitable<T> op, std::chrono::steady_clock::time_point deadline)
 template <class T>
 asio::awaitable<T> wait_until(asio::awaitable<T> op,
                               std::chrono::steady_clock::time_point deadline) {
-    auto result = co_await detail::run_until(std::move(op), deadline);
-    if (!result) throw timeout_error();
-    if constexpr (!std::is_void_v<T>) co_return std::move(*result);
+    return detail::run_until<T, true>(std::move(op), deadline);
 }
 
 template <class T, class Rep, class Period>
 asio::awaitable<T> wait_for(asio::awaitable<T> op, std::chrono::duration<Rep, Period> timeout) {
     // The deadline is fixed now, on the steady clock, before anything runs.
-    return wait_until(std::move(op), std::chrono::steady_clock::now() + timeout);
+    return detail::run_until<T, true>(
+        std::move(op), std::chrono::steady_clock::now() +
+                           std::chrono::ceil<std::chrono::steady_clock::duration>(timeout));
 }
 
 template <class T, class Rep, class Period>
 asio::awaitable<std::conditional_t<std::is_void_v<T>, bool, std::optional<T>>>
 wait_for(asio::awaitable<T> op, std::chrono::duration<Rep, Period> timeout, ignore_timeout_t) {
-    auto result =
-        co_await detail::run_until(std::move(op), std::chrono::steady_clock::now() + timeout);
-    if constexpr (std::is_void_v<T>)
-        co_return result.has_value();
-    else
-        co_return result ? std::optional<T>(std::move(*result)) : std::nullopt;
+    return detail::run_until<T, false>(
+        std::move(op), std::chrono::steady_clock::now() +
+                           std::chrono::ceil<std::chrono::steady_clock::duration>(timeout));
 }
 
 // The completion token that turns an Asio operation into one wait_for takes.
