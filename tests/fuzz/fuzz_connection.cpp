@@ -76,6 +76,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     asio::io_context ioc;
     loop_context loop;
     loop.config = &config;
+    loop.buffers = buffer_pool(config.read_buffer_bytes);
     loop.handler = &handler;
     loop.info = app.info_handle();
     fuzz::memory_stream stream(ioc.get_executor(), std::move(pieces));

@@ -34,6 +34,7 @@
 #include <bareasio/http/request_parser.hpp>
 #include <bareasio/http/response.hpp>
 #include <bareasio/http/serializer.hpp>
+#include <bareasio/server/buffer_pool.hpp>
 #include <bareasio/server/config.hpp>
 #include <bareasio/server/trusted_proxies.hpp>
 
@@ -50,6 +51,7 @@ namespace bareasio {
 // What the connections of one event loop share.
 struct loop_context {
     const server_config* config = nullptr;
+    buffer_pool buffers; // sized from config->read_buffer_bytes
     trusted_proxies proxies; // from config->trusted_proxies
     const http_handler* handler = nullptr;
     shared_info info;
@@ -106,7 +108,7 @@ class connection final : public connection_base, private body_source, private bo
 public:
     connection(Stream stream, loop_context& loop)
         : stream_(std::move(stream)), loop_(loop), config_(*loop.config),
-          parser_(request_.head(), config_.limits()), buffer_(config_.read_buffer_bytes) {
+          parser_(request_.head(), config_.limits()) {
         request_.set_info(loop.info);
         if constexpr (requires(Stream& s) { s.remote_endpoint(); }) {
             std::error_code ec;
@@ -131,11 +133,13 @@ public:
         state_ = state::closed;
         close();
         co_await stop_watching(); // its callback refers to this connection
+        if (!buffer_.empty()) loop_.buffers.give(std::move(buffer_));
     }
 
     void watch_client() override {
         if (state_ != state::handling || !body_done_ || watching_ || client_gone_) return;
-        if (end_ == buffer_.size()) return; // full: the client waits for us (back-pressure)
+        if (buffer_.empty() || end_ == buffer_.size())
+            return; // full: the client waits for us (back-pressure)
         watching_ = true;
         watch_done_.clear();
         // Into the free tail only: the handler may still hold views of earlier bytes.
@@ -207,10 +211,20 @@ private:
     asio::awaitable<std::size_t> read_more() {
         if (begin_ == end_) {
             begin_ = end_ = 0;
+            // Idle between requests with nothing unparsed: hold no buffer.
+            if (state_ == state::idle && !buffer_.empty()) loop_.buffers.give(std::move(buffer_));
         } else if (end_ == buffer_.size()) {
             std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
             end_ -= begin_;
             begin_ = 0;
+        }
+        if (buffer_.empty()) {
+            // Wait for bytes without a buffer, then take one from the loop's pool.
+            if constexpr (requires { stream_.async_wait(asio::socket_base::wait_read, detail::use_tuple); }) {
+                auto [ec] = co_await stream_.async_wait(asio::socket_base::wait_read, detail::use_tuple);
+                if (ec) co_return 0;
+            }
+            buffer_ = loop_.buffers.take();
         }
         auto [ec, n] = co_await stream_.async_read_some(
             asio::buffer(buffer_.data() + end_, buffer_.size() - end_), detail::use_tuple);

@@ -25,6 +25,7 @@ public:
         : ex_(std::move(ex)), config_(std::move(config)), handler_(std::move(handler)),
           acceptor_(ex_), registry_(loop_), tasks_(ex_) {
         loop_.config = &config_;
+        loop_.buffers = buffer_pool(config_.read_buffer_bytes);
         loop_.proxies = trusted_proxies(config_.trusted_proxies); // throws on a bad entry
         loop_.handler = &handler_;
         loop_.info = std::move(info);
