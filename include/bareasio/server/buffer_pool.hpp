@@ -2,8 +2,11 @@
 // keep-alive connection holds no buffer: it waits for the socket to become
 // readable, then takes one, and gives it back when it is idle again with
 // nothing left unparsed. So 10,000 idle connections cost kilobytes each,
-// not 16 KiB each, and a busy connection reuses a warm buffer instead of
-// allocating one per request.
+// not 16 KiB each, and a buffer is reused, not allocated, per request. The
+// price is one readiness wait per keep-alive request: about 8% more
+// instructions per request under callgrind (12,795 against 11,828 for a
+// variant that kept buffers and let the sweeper reclaim idle ones, which
+// left RSS at its peak because freed 16 KiB blocks stay in the heap).
 // Thread safety: one pool per event loop, used only there.
 #pragma once
 
