@@ -77,8 +77,9 @@ fuzz)
 bench-micro)
     install_missing "${packages[@]}" libbenchmark-dev
     setup build-bench --buildtype=release -Dbenchmarks=true -Dtests=false -Dexamples=false
-    ninja -C build-bench benchmarks/bench_async benchmarks/memory_async
+    ninja -C build-bench benchmarks/bench_async benchmarks/bench_http benchmarks/memory_async
     taskset -c 0 build-bench/benchmarks/bench_async "$@"
+    taskset -c 0 build-bench/benchmarks/bench_http "$@"
     for what in event timer timeouts; do taskset -c 0 build-bench/benchmarks/memory_async $what; done
     ;;
 *)

@@ -6,7 +6,7 @@
 #include <bareasio/bareasio.hpp>
 #include <bareasio/http/json.hpp>
 
-#include "memory_stream.hpp"
+#include "../support/memory_stream.hpp"
 
 #include <cstddef>
 #include <cstdint>

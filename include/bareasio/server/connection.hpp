@@ -243,7 +243,7 @@ private:
                 if (step.what == request_parser::event::head_complete) co_return head_result::ready;
                 if (step.what == request_parser::event::error) co_return head_result::malformed;
             }
-            co_await flush(); // answer what is answered before waiting for more
+            if (!out_.empty()) co_await flush(); // answer what is answered before waiting
             if (loop_.stopping && !started) co_return head_result::closed;
             if (!started)
                 enter(state::idle, config_.keep_alive_timeout);
@@ -274,7 +274,7 @@ private:
             }
             if (step.what == request_parser::event::message_complete) body_done_ = true;
             if (!step.body.empty() || body_done_) co_return step.body;
-            co_await flush();
+            if (!out_.empty()) co_await flush();
             enter(state::handling, config_.body_timeout);
             timed_out_ = false;
             const auto n = co_await read_more();
@@ -331,40 +331,50 @@ private:
         }
         enter_unbounded(state::handling);
 
-        response res = co_await call_handler();
-        co_await stop_watching();
+        // The handler is awaited here, not in a helper coroutine: each nested
+        // frame past Asio's per-thread cache of two is an allocation.
+        response res;
+        std::exception_ptr failure;
+        try {
+            res = co_await (*loop_.handler)(request_);
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        if (failure) res = failure_response(failure);
+        if (watching_) co_await stop_watching();
         if (client_gone_) co_return false; // nobody to answer
         if (body_failed_ && !body_done_ && res.status != 400 && res.status != 408 &&
             res.status != 413)
             co_return false; // the client is gone or sent garbage: nothing to answer
-        bool reusable = false; // after a 413 the rest of the body is not worth reading
-        if (res.status != 413) reusable = co_await finish_body();
+        bool reusable = body_done_; // after a 413 the rest of the body is not worth reading
+        if (!reusable && res.status != 413) reusable = co_await finish_body();
         bool keep_alive = head.keep_alive && reusable && !loop_.stopping;
         if (auto c = res.headers.get("connection"); c && contains_token(*c, "close"))
             keep_alive = false;
         const bool again = co_await write_response(res, keep_alive);
-        co_await stop_watching(); // a streaming body may have been watched too
+        if (watching_) co_await stop_watching(); // a streaming body may have been watched too
         co_return again && !client_gone_;
     }
 
-    asio::awaitable<response> call_handler() {
+    // What a handler's exception becomes.
+    response failure_response(const std::exception_ptr& failure) {
         try {
-            co_return co_await (*loop_.handler)(request_);
+            std::rethrow_exception(failure);
         } catch (const http_error& e) {
-            co_return error_response(e.status(), e.what(), &e.headers());
+            return error_response(e.status(), e.what(), &e.headers());
         } catch (const std::system_error& e) {
-            if (body_failed_) co_return response(400);
+            if (body_failed_) return response(400);
             // Cancelled by the drain deadline or because the client left:
             // expected, and nothing will be sent.
             if ((loop_.stopping || client_gone_) && e.code() == asio::error::operation_aborted)
-                co_return error_response(503);
+                return error_response(503);
             log_failure(e.what());
         } catch (const std::exception& e) {
             log_failure(e.what());
         } catch (...) {
             log_failure("unknown exception");
         }
-        co_return error_response(500, "", nullptr);
+        return error_response(500, "", nullptr);
     }
 
     void log_failure(std::string_view what) const {
