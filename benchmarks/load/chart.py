@@ -40,7 +40,7 @@ set style fill solid 0.85 border -1
 set key top right
 set grid ytics
 set yrange [0:*]
-set format y '%.0s%c'
+set format y '%.1s%c'
 plot {plots}
 """
         subprocess.run(["gnuplot"], input=script, text=True, check=True)
