@@ -791,3 +791,25 @@ TEST_CASE("E3 event wait_for: set from another thread races timeouts; each wait 
     toggler.join();
     CHECK(outcomes == waits);
 }
+
+TEST_CASE("E7 event wait_for: set, then the context dies before the timer's completion runs") {
+    event ev;
+    struct on_destroy {
+        bool* flag;
+        ~on_destroy() { *flag = true; }
+    };
+    bool frame_destroyed = false, resumed = false;
+    {
+        asio::io_context doomed;
+        asio::co_spawn(doomed, [&]() -> asio::awaitable<void> {
+            on_destroy guard{&frame_destroyed};
+            co_await ev.wait_for(1h);
+            resumed = true;
+        }, asio::detached);
+        doomed.poll(); // parked, its timer armed
+        ev.set();      // posts the wake-up into `doomed`
+        doomed.run_one(); // the wake-up cancels the timer; the timer's completion is queued
+    } // destroyed with that completion unrun: the waiter and its frame must go with it
+    CHECK(frame_destroyed);
+    CHECK_FALSE(resumed);
+}

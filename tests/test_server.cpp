@@ -548,10 +548,14 @@ TEST_CASE("trusted_proxies: the client is the first untrusted hop from the right
     CHECK(o.address == "192.0.2.1");
     CHECK(o.scheme == "http");
 
-    header_list f; // RFC 7239 wins over the X- headers
+    header_list f; // one family only: the one the proxy sets
     f.add("X-Forwarded-For", "1.1.1.1");
     f.add("Forwarded", R"(for="[2001:db8:cafe::17]:4711";proto=https, for=10.0.0.5;proto=http)");
     o = proxies.resolve("127.0.0.1", true, f);
+    CHECK(o.address == "1.1.1.1"); // a client's own Forwarded is not believed by default
+    CHECK(o.scheme == "http");
+    trusted_proxies rfc7239({"127.0.0.1", "10.0.0.0/8"}, true);
+    o = rfc7239.resolve("127.0.0.1", true, f);
     CHECK(o.address == "2001:db8:cafe::17");
     CHECK(o.scheme == "https");
 
@@ -569,6 +573,7 @@ TEST_CASE("trusted proxies over a socket: client address and scheme on the reque
         return app;
     };
     const std::string forwarded = "GET /whoami HTTP/1.1\r\nHost: t\r\n"
+                                  "Forwarded: for=6.6.6.6;proto=http\r\n" // the client's own: ignored
                                   "X-Forwarded-For: 203.0.113.7\r\nX-Forwarded-Proto: https\r\n\r\n";
     {
         application app;
@@ -774,4 +779,63 @@ TEST_CASE("timeouts over a socket: a slow head gets 408, an idle keep-alive conn
     idle.send(get("/"));
     CHECK(idle.read_response().status != 0);
     CHECK(idle.closed_by_server()); // quietly, after keep_alive_timeout
+}
+
+TEST_CASE("pipelining without reading: 2,000 requests are all answered, in order, once the client reads") {
+    application app;
+    app.http_router.add({"GET"}, "/n/{i:int}", [](request& req) -> awaitable<response> {
+        co_return response{200, {}, text_writer(std::to_string(req.matches().get<int>("i")))};
+    });
+    test::running_server server(app);
+    test::raw_client client(server.port());
+    std::string flood;
+    for (int i = 0; i < 2000; ++i) flood += get("/n/" + std::to_string(i));
+    client.send(flood); // ~70 KB; the server reads only what its buffer holds at a time
+    std::this_thread::sleep_for(100ms);
+    bool in_order = true;
+    for (int i = 0; i < 2000; ++i) in_order = in_order && client.read_response().body == std::to_string(i);
+    CHECK(in_order);
+}
+
+TEST_CASE("with_timeout over a socket: 504, the connection stays usable") {
+    event never;
+    application app;
+    app.http_router.add({"GET"}, "/slow", with_timeout(std::chrono::milliseconds(50),
+        [&](request&) -> awaitable<response> {
+            co_await never.wait();
+            co_return 200;
+        }));
+    app.http_router.add({"GET"}, "/", [](request&) -> awaitable<response> {
+        co_return response{200, {}, text_writer("ok")};
+    });
+    test::running_server server(app);
+    test::raw_client client(server.port());
+    client.send(get("/slow"));
+    CHECK(client.read_response().status == 504);
+    client.send(get("/"));
+    CHECK(client.read_response().body == "ok");
+}
+
+TEST_CASE("graceful stop: a watched handler cancelled at the drain deadline ends cleanly") {
+    std::atomic<bool> started{false}, cancelled{false};
+    event never;
+    application app;
+    app.http_router.add({"GET"}, "/stuck", [&](request&) -> awaitable<response> {
+        started = true;
+        try {
+            co_await never.wait();
+        } catch (const std::system_error& e) {
+            cancelled = e.code() == asio::error::operation_aborted;
+            throw;
+        }
+        co_return 200;
+    });
+    test::running_server server(app, {.drain_timeout = std::chrono::milliseconds(100)});
+    test::raw_client client(server.port());
+    client.send(get("/stuck"));
+    while (!started) std::this_thread::sleep_for(1ms);
+    std::this_thread::sleep_for(600ms); // past two sweeps: a watch read is pending
+    CHECK(server.stop() == 0);          // the drain cancels it; the watch ends first
+    CHECK(cancelled);
+    CHECK(client.read_to_end().empty());
 }

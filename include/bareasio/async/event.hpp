@@ -381,8 +381,7 @@ public:
     void start_timer() {
         // The timer was made on the handler's executor, so its completion
         // runs there without a second hop.
-        timer_.async_wait(asio::bind_allocator(completion_allocator,
-                                               [this](std::error_code ec) { on_timer(ec); }));
+        timer_.async_wait(asio::bind_allocator(completion_allocator, timer_handler(this)));
     }
 
     void post_chain(std::error_code ec) override {
@@ -398,12 +397,10 @@ public:
         release(1);
     }
 
-    void destroy() noexcept override {
-        // Its context is going away: the timer's handler will be destroyed
-        // unrun, so nobody else holds this waiter.
-        clear_slot();
-        recycled_ptr<timed_waiter_impl> self(this);
-    }
+    // The wait side ends unrun (its context is going away): drop its share;
+    // the timer's handler, destroyed unrun with the same context, drops the
+    // other, and the last one frees the waiter without resuming anyone.
+    void destroy() noexcept override { drop(1); }
 
     bool same_executor(const event_waiter& other) const noexcept override {
         if (other.executor_tag() != executor_tag()) return false;
@@ -415,6 +412,29 @@ private:
         return &executor_type_tag<executor_type>;
     }
     const void* executor_address() const noexcept override { return &work_; }
+
+    // The timer's completion handler owns the timer's share: run, it hands
+    // it to on_timer(); destroyed unrun (context shutdown), it drops it.
+    class timer_handler {
+    public:
+        explicit timer_handler(timed_waiter_impl* w) noexcept : w_(w) {}
+        timer_handler(timer_handler&& other) noexcept : w_(std::exchange(other.w_, nullptr)) {}
+        timer_handler& operator=(timer_handler&&) = delete;
+        ~timer_handler() {
+            if (w_) w_->drop(1);
+        }
+        void operator()(std::error_code ec) { std::exchange(w_, nullptr)->on_timer(ec); }
+
+    private:
+        timed_waiter_impl* w_;
+    };
+
+    // Gives up shares without delivering anything; the last frees the waiter.
+    void drop(int shares) noexcept {
+        if (refs_.fetch_sub(shares, std::memory_order_acq_rel) != shares) return;
+        clear_slot();
+        recycled_ptr<timed_waiter_impl>{this}.reset();
+    }
 
     void on_timer(std::error_code ec) {
         bool timed_out = false;

@@ -40,6 +40,8 @@ struct server_config {
     // are believed: addresses or CIDR networks ("127.0.0.1", "10.0.0.0/8").
     // Empty (the default): the TCP peer is the client, scheme "http".
     std::vector<std::string> trusted_proxies{};
+    // Read RFC 7239 `Forwarded` from them instead of X-Forwarded-For/-Proto.
+    bool forwarded_header = false;
 
     parser_limits limits() const noexcept {
         return {max_header_bytes, max_header_count, max_url_bytes};

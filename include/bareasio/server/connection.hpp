@@ -128,16 +128,22 @@ public:
         try {
             co_await serve();
         } catch (const std::system_error&) {
-            // The client went away or an I/O deadline passed: nothing to answer.
+            // The client went away, an I/O deadline passed or the drain
+            // deadline cancelled us: nothing to answer.
         }
         state_ = state::closed;
+        watch_allowed_ = false;
         close();
-        co_await stop_watching(); // its callback refers to this connection
+        // If this coroutine was cancelled, Asio would throw at the next
+        // co_await; the watch callback must still be waited for, since it
+        // refers to this connection.
+        co_await asio::this_coro::throw_if_cancelled(false);
+        co_await stop_watching();
         if (!buffer_.empty()) loop_.buffers.give(std::move(buffer_));
     }
 
     void watch_client() override {
-        if (state_ != state::handling || !body_done_ || watching_ || client_gone_) return;
+        if (!watch_allowed_ || !body_done_ || watching_ || client_gone_) return;
         if (buffer_.empty() || end_ == buffer_.size())
             return; // full: the client waits for us (back-pressure)
         watching_ = true;
@@ -175,9 +181,6 @@ private:
     asio::awaitable<void> stop_watching() {
         if (!watching_) co_return;
         cancel_io();
-        // Even if this coroutine was cancelled (drain deadline): the callback
-        // must have run before the connection can go.
-        co_await asio::this_coro::throw_if_cancelled(false);
         co_await watch_done_.wait(
             asio::bind_cancellation_slot(asio::cancellation_slot(), asio::use_awaitable));
     }
@@ -222,12 +225,14 @@ private:
             // Wait for bytes without a buffer, then take one from the loop's pool.
             if constexpr (requires { stream_.async_wait(asio::socket_base::wait_read, detail::use_tuple); }) {
                 auto [ec] = co_await stream_.async_wait(asio::socket_base::wait_read, detail::use_tuple);
+                read_error_ = ec;
                 if (ec) co_return 0;
             }
             buffer_ = loop_.buffers.take();
         }
         auto [ec, n] = co_await stream_.async_read_some(
             asio::buffer(buffer_.data() + end_, buffer_.size() - end_), detail::use_tuple);
+        read_error_ = ec;
         if (ec) co_return 0;
         end_ += n;
         co_return n;
@@ -280,6 +285,10 @@ private:
             const auto n = co_await read_more();
             enter_unbounded(state::handling);
             if (n == 0) {
+                // The handler was cancelled (with_timeout, the drain): its
+                // read was aborted, the body is not broken.
+                if (read_error_ == asio::error::operation_aborted && !timed_out_)
+                    throw std::system_error(read_error_, "reading the request body");
                 body_failed_ = true;
                 if (timed_out_) throw http_error(408, "request body not received in time");
                 throw std::system_error(asio::error::eof, "client closed during the request body");
@@ -336,10 +345,12 @@ private:
         response res;
         std::exception_ptr failure;
         try {
+            watch_allowed_ = true; // the sweeper may now watch for a hang-up
             res = co_await (*loop_.handler)(request_);
         } catch (...) {
             failure = std::current_exception();
         }
+        watch_allowed_ = false;
         if (failure) res = failure_response(failure);
         if (watching_) co_await stop_watching();
         if (client_gone_) co_return false; // nobody to answer
@@ -351,7 +362,15 @@ private:
         bool keep_alive = head.keep_alive && reusable && !loop_.stopping;
         if (auto c = res.headers.get("connection"); c && contains_token(*c, "close"))
             keep_alive = false;
-        const bool again = co_await write_response(res, keep_alive);
+        watch_allowed_ = res.body.type() == body_writer::kind::stream; // a long stream (SSE)
+        bool again = false;
+        try {
+            again = co_await write_response(res, keep_alive);
+        } catch (...) {
+            watch_allowed_ = false;
+            throw;
+        }
+        watch_allowed_ = false;
         if (watching_) co_await stop_watching(); // a streaming body may have been watched too
         co_return again && !client_gone_;
     }
@@ -415,7 +434,8 @@ private:
         try {
             co_await body.producer()(*this);
         } catch (const std::system_error& e) {
-            if (!write_failed_) log_failure(e.what());
+            // A reader that left, or the drain, is not the writer's failure.
+            if (!write_failed_ && !client_gone_ && !loop_.stopping) log_failure(e.what());
             co_return false;
         } catch (const std::exception& e) {
             log_failure(e.what()); // the head is out: all we can do is cut the body short
@@ -487,6 +507,8 @@ private:
     bool write_failed_ = false;
     bool watching_ = false;    // a watch read is pending
     bool client_gone_ = false; // the watch saw the client hang up
+    bool watch_allowed_ = false; // only while a handler or a streaming body is awaited
+    std::error_code read_error_;  // how the last read ended
     event watch_done_;
 };
 

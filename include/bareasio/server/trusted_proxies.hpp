@@ -4,8 +4,13 @@
 // `X-Forwarded-Proto`. Those headers are honoured only when the peer is a
 // listed proxy, or anyone could claim any address. The chain is walked from
 // the right (the hop nearest to us) past every trusted proxy; the first
-// untrusted hop is the client. `Forwarded` wins over the X- headers.
+// untrusted hop is the client. One header family is read, the one your
+// proxy sets: X-Forwarded-For / X-Forwarded-Proto by default (nginx's
+// usual configuration), or RFC 7239 `Forwarded` when configured. Reading
+// both would let a client's own `Forwarded`, passed through untouched by a
+// proxy that only sets the X- headers, choose its address.
 //     serve(app, {.trusted_proxies = {"127.0.0.1", "10.0.0.0/8"}});
+//     serve(app, {.trusted_proxies = {"10.0.0.0/8"}, .forwarded_header = true});
 // Thread safety: one per event loop (resolve() reuses a scratch buffer).
 #pragma once
 
@@ -34,7 +39,8 @@ public:
 
     // Each entry an address ("127.0.0.1", "::1") or a network in CIDR form
     // ("10.0.0.0/8"). Throws std::invalid_argument naming a bad entry.
-    explicit trusted_proxies(const std::vector<std::string>& entries) {
+    explicit trusted_proxies(const std::vector<std::string>& entries, bool forwarded_header = false)
+        : forwarded_header_(forwarded_header) {
         for (const auto& e : entries) networks_.push_back(parse(e));
     }
 
@@ -59,7 +65,7 @@ public:
                           const header_list& headers) const {
         client_origin origin{peer, "http"};
         if (!peer_trusted) return origin;
-        if (headers.contains("forwarded")) {
+        if (forwarded_header_) {
             hops_.clear();
             for (const auto& f : headers)
                 if (iequals(f.name, "forwarded")) split_forwarded(f.value);
@@ -212,6 +218,7 @@ private:
     }
 
     std::vector<network> networks_;
+    bool forwarded_header_ = false;
     mutable std::vector<hop> hops_; // scratch, reused: one resolver per event loop
 };
 
