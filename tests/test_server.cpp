@@ -839,3 +839,21 @@ TEST_CASE("graceful stop: a watched handler cancelled at the drain deadline ends
     CHECK(cancelled);
     CHECK(client.read_to_end().empty());
 }
+
+TEST_CASE("middleware over a socket: the request context is fresh for each request on a connection") {
+    application app;
+    app.middlewares.push_back([](request& req, const http_handler& next) -> awaitable<response> {
+        if (req.headers().contains("x-user")) req.context().set("user", std::string(*req.headers().get("x-user")));
+        co_return co_await next(req);
+    });
+    app.http_router.add({"GET"}, "/me", [](request& req) -> awaitable<response> {
+        auto* user = req.context().get<std::string>("user");
+        co_return response{200, {}, text_writer(user ? *user : "nobody")};
+    });
+    test::running_server server(app);
+    test::raw_client client(server.port());
+    client.send("GET /me HTTP/1.1\r\nHost: t\r\nX-User: ann\r\n\r\n");
+    CHECK(client.read_response().body == "ann");
+    client.send(get("/me")); // same connection, same request object underneath
+    CHECK(client.read_response().body == "nobody");
+}

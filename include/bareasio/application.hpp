@@ -13,9 +13,11 @@
 #include <bareasio/lifespan.hpp>
 #include <bareasio/router.hpp>
 #include <bareasio/http/handler.hpp>
+#include <bareasio/middleware.hpp>
 
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace bareasio {
 
@@ -37,6 +39,8 @@ public:
 
     bareasio::router http_router;
     bareasio::lifespan lifespan;
+    // Applied to every request, first element outermost (see middleware.hpp).
+    std::vector<middleware> middlewares;
 
     template <class T>
     T& info() const {
@@ -44,9 +48,11 @@ public:
     }
     const shared_info& info_handle() const noexcept { return info_; }
 
-    // The request handler the server calls: route, then run the handler.
+    // The request handler the server calls: the middlewares, then route and
+    // run the handler. Built once per server; no middleware, no cost.
     http_handler handler() const {
-        return [this](request& req) { return http_router.dispatch(req); };
+        http_handler route = [this](request& req) { return http_router.dispatch(req); };
+        return with_middleware(middlewares, std::move(route));
     }
 
 private:

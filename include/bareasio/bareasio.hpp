@@ -9,6 +9,7 @@
 #include <bareasio/application.hpp>
 #include <bareasio/http.hpp>
 #include <bareasio/lifespan.hpp>
+#include <bareasio/middleware.hpp>
 #include <bareasio/router.hpp>
 #include <bareasio/serve.hpp>
 #include <bareasio/services.hpp>

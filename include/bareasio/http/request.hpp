@@ -9,6 +9,7 @@
 
 #include <bareasio/http/body_stream.hpp>
 #include <bareasio/http/header_list.hpp>
+#include <bareasio/http/request_context.hpp>
 #include <bareasio/http/route_matches.hpp>
 #include <bareasio/http/shared_info.hpp>
 #include <bareasio/http/url.hpp>
@@ -73,6 +74,9 @@ public:
 
     body_stream& body() noexcept { return body_; }
 
+    // Data middlewares and handlers pass along (see request_context.hpp).
+    request_context& context() noexcept { return context_; }
+
     // Who sent it: the TCP peer's address, or, behind a proxy listed in
     // server_config::trusted_proxies, the client it forwarded for. Empty
     // when there is no peer (in-process requests). Scheme "http" or "https".
@@ -91,6 +95,7 @@ public:
     bool prepare(body_source* body) {
         body_ = body_stream(body, head_.content_length);
         matches_.clear();
+        context_.clear();
         std::string_view target = head_.target;
         if (auto scheme = target.find("://");
             scheme != std::string_view::npos && scheme < target.find('/')) { // absolute-form
@@ -114,6 +119,7 @@ private:
     route_matches matches_;
     shared_info info_;
     body_stream body_;
+    request_context context_;
     std::string client_address_;
     std::string scheme_ = "http";
 };
