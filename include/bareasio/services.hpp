@@ -59,7 +59,6 @@ public:
     }
 
     std::size_t running() const noexcept { return group_.running(); }
-    task_group& group() noexcept { return group_; }
 
 private:
     template <class F>

@@ -134,18 +134,18 @@ private:
     asio::awaitable<response> call(bareasio::request& req) {
         std::exception_ptr failure;
         try {
-            co_return co_await app_.handler()(req);
-        } catch (const http_error& e) {
-            co_return error_response(e.status(), e.what(), &e.headers());
+            co_return co_await handler_(req);
         } catch (...) {
             failure = std::current_exception();
         }
-        detail::log_line("bareasio: handler for " + std::string(req.method()) + " " +
-                         std::string(req.target()) + " failed: " + detail::describe(failure));
-        co_return error_response(500);
+        co_return handler_failure_response(failure, [&req](std::string_view what) {
+            detail::log_line("bareasio: handler for " + std::string(req.method()) + " " +
+                             std::string(req.target()) + " failed: " + std::string(what));
+        });
     }
 
     const application& app_;
+    http_handler handler_ = app_.handler(); // built once: middlewares and router
     task_group group_;
     service_set services_;
     lifespan_context ctx_;

@@ -33,9 +33,6 @@ public:
         b = {};
     }
 
-    std::size_t buffer_bytes() const noexcept { return size_; }
-    std::size_t pooled() const noexcept { return free_.size(); }
-
 private:
     std::size_t size_;
     std::size_t keep_;

@@ -379,21 +379,15 @@ private:
     response failure_response(const std::exception_ptr& failure) {
         try {
             std::rethrow_exception(failure);
-        } catch (const http_error& e) {
-            return error_response(e.status(), e.what(), &e.headers());
         } catch (const std::system_error& e) {
             if (body_failed_) return response(400);
             // Cancelled by the drain deadline or because the client left:
             // expected, and nothing will be sent.
             if ((loop_.stopping || client_gone_) && e.code() == asio::error::operation_aborted)
                 return error_response(503);
-            log_failure(e.what());
-        } catch (const std::exception& e) {
-            log_failure(e.what());
         } catch (...) {
-            log_failure("unknown exception");
         }
-        return error_response(500, "", nullptr);
+        return handler_failure_response(failure, [this](std::string_view what) { log_failure(what); });
     }
 
     void log_failure(std::string_view what) const {
