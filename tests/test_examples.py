@@ -168,6 +168,35 @@ def server_sent_events(binary):
     check("drain deadline" not in err, f"server_sent_events: no stream left to cancel ({err!r})")
 
 
+def command_line(binary):
+    """--help lists the shared flags; --access-log writes one line per request
+    to stderr, with uvicorn's kind of startup and shutdown lines around them."""
+    out = subprocess.run([binary, "--help"], capture_output=True, text=True, timeout=10)
+    check(out.returncode == 0, "--help exits 0")
+    for flag in ("--host", "--port", "--threads", "--access-log", "--trusted-proxy"):
+        check(flag in out.stdout, f"--help mentions {flag}")
+    bad = subprocess.run([binary, "--bogus"], capture_output=True, text=True, timeout=10)
+    check(bad.returncode == 2 and "--bogus" in bad.stderr, "an unknown flag exits 2 and names it")
+
+    proc, port = start(binary, "--host", "127.0.0.1", "--threads", "1", "--access-log")
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("POST", "/change_event", body="True", headers={"User-Agent": "examples-test"})
+        check(conn.getresponse().status == 204, "access log run: POST is 204")
+        conn.close()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+    lines = err.splitlines()
+    check(proc.returncode == 0, "access log run: exits 0")
+    check(any(line == f"bareasio: listening on http://127.0.0.1:{port} (1 thread)" for line in lines),
+          f"startup line names the address and threads ({lines[:2]})")
+    logged = [line for line in lines if '"POST /change_event HTTP/1.1" 204 - "-" "examples-test"' in line]
+    check(len(logged) == 1 and logged[0].startswith("127.0.0.1 - - ["),
+          f"one access log line for the request ({lines})")
+    check(lines[-1:] == ["bareasio: stopped"], f"the last line says stopped ({lines[-2:]})")
+
+
 def main():
     event_toggle, event_toggle_global, service = sys.argv[1:4]
     sse = sys.argv[4] if len(sys.argv) > 4 else None
@@ -175,6 +204,7 @@ def main():
     seed_flow(event_toggle_global, "event_toggle_global")
     seed_flow(event_toggle, "event_toggle --threads 2", "--threads", "2")
     port_from_environment(event_toggle)
+    command_line(event_toggle)
     background_service(service)
     second_signal(event_toggle)
     if sse:

@@ -1,6 +1,6 @@
 // command_line: the flags every bareasio program shares, so an example (or
-// your own server) takes --host, --port, --threads and --trusted-proxy, like
-// uvicorn's --forwarded-allow-ips.
+// your own server) takes --host, --port, --threads, --access-log and
+// --trusted-proxy (like uvicorn's --forwarded-allow-ips).
 //     auto config = bareasio::config_from_args(argc, argv, {.port = 9009});
 // The PORT environment variable overrides the default port; --port
 // overrides both. --help prints usage and exits 0; a bad flag exits 2.
@@ -46,14 +46,16 @@ inline server_config config_from_args(int argc, char** argv, server_config defau
         if (auto eq = arg.find('='); eq != std::string_view::npos) {
             value = arg.substr(eq + 1);
             arg = arg.substr(0, eq);
-        } else if (arg != "--help" && arg != "-h" && i + 1 < argc) {
+        } else if (arg != "--help" && arg != "-h" && arg != "--access-log" && i + 1 < argc) {
             value = argv[++i];
         }
         if (arg == "--help" || arg == "-h") {
-            std::printf("usage: %s [--host HOST] [--port PORT] [--threads N] [--trusted-proxy ADDR]...\n"
+            std::printf("usage: %s [--host HOST] [--port PORT] [--threads N] [--access-log[=FILE]]\n"
+                        "          [--trusted-proxy ADDR]...\n"
                         "  --host HOST    address to listen on (default %s)\n"
                         "  --port PORT    port to listen on (default %u; env PORT)\n"
                         "  --threads N    event loops (default %u; 0 = one per core)\n"
+                        "  --access-log   one line per request to stderr; =FILE appends to FILE\n"
                         "  --trusted-proxy ADDR  believe Forwarded/X-Forwarded-* from this\n"
                         "                 address or CIDR network (repeatable)\n",
                         program, config.host.c_str(), static_cast<unsigned>(config.port),
@@ -69,6 +71,8 @@ inline server_config config_from_args(int argc, char** argv, server_config defau
             auto threads = detail::parse_number<unsigned>(value);
             if (!threads) detail::usage_error(program, "--threads needs a number, not '" + std::string(value) + "'");
             config.threads = *threads;
+        } else if (arg == "--access-log") {
+            config.access_log = value.empty() ? "-" : std::string(value);
         } else if (arg == "--trusted-proxy" && !value.empty()) {
             config.trusted_proxies.emplace_back(value);
         } else {

@@ -43,6 +43,10 @@ struct server_config {
     // Read RFC 7239 `Forwarded` from them instead of X-Forwarded-For/-Proto.
     bool forwarded_header = false;
 
+    // One line per request (server/access_log.hpp): empty (the default)
+    // logs nothing, "-" writes to stderr, anything else appends to that file.
+    std::string access_log{};
+
     parser_limits limits() const noexcept {
         return {max_header_bytes, max_header_count, max_url_bytes};
     }

@@ -34,6 +34,7 @@
 #include <bareasio/http/request_parser.hpp>
 #include <bareasio/http/response.hpp>
 #include <bareasio/http/serializer.hpp>
+#include <bareasio/server/access_log.hpp>
 #include <bareasio/server/buffer_pool.hpp>
 #include <bareasio/server/config.hpp>
 #include <bareasio/server/trusted_proxies.hpp>
@@ -41,6 +42,7 @@
 #include <chrono>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -57,6 +59,11 @@ struct loop_context {
     shared_info info;
     date_cache dates;
     bool stopping = false; // graceful stop requested: finish, then close
+    // The access log, when config->access_log names one; its timestamp and
+    // line buffer are the loop's, so logging takes no lock but stdio's.
+    std::unique_ptr<access_log> access;
+    access_time access_clock;
+    std::string access_line;
 };
 
 // The face a connection shows to the loop's registry and sweeper.
@@ -320,6 +327,8 @@ private:
     // Handles the request whose head was just parsed; false: close after it.
     asio::awaitable<bool> handle_request() {
         const request_head& head = request_.head();
+        if (loop_.access) started_ = clock::now();
+        streamed_ = 0;
         body_done_ = false;
         body_failed_ = false;
         continue_sent_ = false;
@@ -353,7 +362,10 @@ private:
         watch_allowed_ = false;
         if (failure) res = failure_response(failure);
         if (watching_) co_await stop_watching();
-        if (client_gone_) co_return false; // nobody to answer
+        if (client_gone_) { // nobody to answer
+            log_access(499, 0);
+            co_return false;
+        }
         if (body_failed_ && !body_done_ && res.status != 400 && res.status != 408 &&
             res.status != 413)
             co_return false; // the client is gone or sent garbage: nothing to answer
@@ -368,9 +380,11 @@ private:
             again = co_await write_response(res, keep_alive);
         } catch (...) {
             watch_allowed_ = false;
+            log_access(res.status, streamed_);
             throw;
         }
         watch_allowed_ = false;
+        if (loop_.access) log_access(res.status, body_bytes(res));
         if (watching_) co_await stop_watching(); // a streaming body may have been watched too
         co_return again && !client_gone_;
     }
@@ -393,6 +407,37 @@ private:
     void log_failure(std::string_view what) const {
         detail::log_line("bareasio: handler for " + request_.head().method + " " +
                          request_.head().target + " failed: " + std::string(what));
+    }
+
+    // ---- the access log ----------------------------------------------------
+
+    std::uint64_t body_bytes(const response& res) const noexcept {
+        if (request_.head().method == "HEAD") return 0;
+        if (res.body.type() == body_writer::kind::buffer) return res.body.data().size();
+        return streamed_;
+    }
+
+    // One line for the request being answered (status 499: the client left).
+    void log_access(int status, std::uint64_t bytes) {
+        if (!loop_.access) return;
+        const request_head& head = request_.head();
+        const header_list& headers = head.headers;
+        access_record record{
+            .client = request_.client_address(),
+            .method = head.method,
+            .target = head.target,
+            .version = head.version,
+            .status = status,
+            .body_bytes = bytes,
+            .referer = headers.get("referer").value_or(std::string_view{}),
+            .user_agent = headers.get("user-agent").value_or(std::string_view{}),
+            .duration = std::chrono::duration_cast<std::chrono::microseconds>(
+                started_ == clock::time_point{} ? clock::duration{} : clock::now() - started_),
+        };
+        loop_.access_line.clear();
+        format_access_line(loop_.access_line, record, loop_.access_clock.get());
+        loop_.access->write(loop_.access_line);
+        started_ = {};
     }
 
     // ---- writing ---------------------------------------------------------
@@ -474,6 +519,7 @@ private:
 
     asio::awaitable<void> send_error(int status, std::string_view message) {
         response res = error_response(status, message, nullptr);
+        log_access(status, res.body.data().size());
         head_options options{request_.head().version, false, false};
         write_head(out_, res, loop_.dates.get(), options);
         out_.append(res.body.data());
@@ -494,6 +540,7 @@ private:
     std::size_t end_ = 0;
     std::string out_; // responses waiting to be written together
     std::uint64_t streamed_ = 0;
+    clock::time_point started_{}; // the current request's head was parsed (access log only)
     bool body_done_ = false;
     bool body_failed_ = false;
     bool continue_sent_ = false;

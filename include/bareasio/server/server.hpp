@@ -29,6 +29,8 @@ public:
         loop_.proxies = trusted_proxies(config_.trusted_proxies, config_.forwarded_header); // throws on a bad entry
         loop_.handler = &handler_;
         loop_.info = std::move(info);
+        if (!config_.access_log.empty()) // throws if the file cannot be opened
+            loop_.access = std::make_unique<access_log>(config_.access_log);
     }
     server(const server&) = delete;
     server& operator=(const server&) = delete;

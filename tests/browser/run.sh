@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# End-to-end browser test of examples/event_toggle in Debian's headless Chromium.
+#   tests/browser/run.sh [PATH/TO/event_toggle]   (default: build/examples/event_toggle)
+# Installs what is missing (chromium, node/npm, playwright-core), then runs the test.
+# Screenshots go to tests/browser/screenshots/ (or $SCREENSHOT_DIR).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+# Resolve the binary before any cd: a relative $1 is relative to the caller.
+binary=$(realpath -m "${1:-$root/build/examples/event_toggle}")
+[ -x "$binary" ] || { echo "run.sh: no executable at $binary (build it: ninja -C build examples/event_toggle)" >&2; exit 2; }
+
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+missing=()
+installed chromium || missing+=(chromium)
+# The machine's node may come from elsewhere than Debian: look for the commands.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "run.sh: installing ${missing[*]}" >&2
+    sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo
+    log=$(mktemp)
+    # apt's chatter only matters when it fails.
+    { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+        --no-install-recommends "${missing[@]}"; } >"$log" 2>&1 || { cat "$log" >&2; rm -f "$log"; exit 1; }
+    rm -f "$log"
+fi
+
+cd "$here"
+if [ ! -d node_modules/playwright-core ]; then
+    if [ -f package-lock.json ]; then
+        npm ci --no-audit --no-fund --loglevel=error >/dev/null
+    else
+        npm install --no-audit --no-fund --loglevel=error >/dev/null
+    fi
+fi
+exec node event_toggle.test.mjs "$binary"
