@@ -5,6 +5,7 @@
 #   ./dev.sh test                 the whole test suite (meson test)
 #   ./dev.sh test-asan            the suite under -fsanitize=address,undefined
 #   ./dev.sh test-tsan            the cross-thread suites under -fsanitize=thread
+#   ./dev.sh browser              the seed's page clicked through in headless Chromium
 #   ./dev.sh bench-micro          the primitives' micro-benchmarks (release build)
 #   ./dev.sh fuzz [SECONDS]       the connection's libFuzzer target (clang), 60 s by default
 set -euo pipefail
@@ -74,6 +75,12 @@ fuzz)
         -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=build-fuzz/artifacts/ \
         build-fuzz/corpus tests/fuzz/corpus
     ;;
+browser)
+    install_missing "${packages[@]}"
+    setup build
+    ninja -C build examples/event_toggle
+    exec tests/browser/run.sh build/examples/event_toggle
+    ;;
 bench-micro)
     install_missing "${packages[@]}" libbenchmark-dev
     setup build-bench --buildtype=release -Dbenchmarks=true -Dtests=false -Dexamples=false
@@ -83,7 +90,7 @@ bench-micro)
     for what in event timer timeouts; do taskset -c 0 build-bench/benchmarks/memory_async $what; done
     ;;
 *)
-    sed -n '2,9p' "$0"
+    sed -n '2,10p' "$0"
     [ "$command" = help ] || exit 2
     ;;
 esac
