@@ -12,8 +12,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 packages=(meson ninja-build g++ pkg-config python3 libasio-dev node-llhttp nlohmann-json3-dev doctest-dev zlib1g-dev)
-# The tests also drive the examples behind Debian's nginx.
-test_packages=(nginx-light)
+# The tests also drive the examples with curl and behind Debian's nginx.
+test_packages=(nginx-light curl)
 
 install_missing() {
     local missing=() p
