@@ -79,6 +79,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     loop.buffers = buffer_pool(config.read_buffer_bytes);
     loop.handler = &handler;
     loop.info = app.info_handle();
+    // Every request's line goes through the access log's escaping too.
+    static const auto access = std::make_shared<access_log>("/dev/null");
+    loop.access = access;
     fuzz::memory_stream stream(ioc.get_executor(), std::move(pieces));
     auto conn = std::make_unique<connection<fuzz::memory_stream>>(std::move(stream), loop);
     asio::co_spawn(ioc, conn->run(), asio::detached);

@@ -61,7 +61,7 @@ struct loop_context {
     bool stopping = false; // graceful stop requested: finish, then close
     // The access log, when config->access_log names one; its timestamp and
     // line buffer are the loop's, so logging takes no lock but stdio's.
-    std::unique_ptr<access_log> access;
+    std::shared_ptr<access_log> access;
     access_time access_clock;
     std::string access_line;
 };

@@ -30,7 +30,7 @@ public:
         loop_.handler = &handler_;
         loop_.info = std::move(info);
         if (!config_.access_log.empty()) // throws if the file cannot be opened
-            loop_.access = std::make_unique<access_log>(config_.access_log);
+            loop_.access = std::make_shared<access_log>(config_.access_log);
     }
     server(const server&) = delete;
     server& operator=(const server&) = delete;
