@@ -2,7 +2,8 @@
 """End-to-end tests of the examples as real processes, driven by Python's
 http.client (a client bareasio's authors did not write) and real signals.
 
-usage: test_examples.py EVENT_TOGGLE EVENT_TOGGLE_GLOBAL BACKGROUND_SERVICE [SERVER_SENT_EVENTS]
+usage: test_examples.py EVENT_TOGGLE EVENT_TOGGLE_GLOBAL BACKGROUND_SERVICE [SERVER_SENT_EVENTS
+                        [EVENT_TOGGLE_SEPARATE]]
 """
 import http.client
 import os
@@ -200,9 +201,12 @@ def command_line(binary):
 def main():
     event_toggle, event_toggle_global, service = sys.argv[1:4]
     sse = sys.argv[4] if len(sys.argv) > 4 else None
+    separate = sys.argv[5] if len(sys.argv) > 5 else None
     seed_flow(event_toggle, "event_toggle")
     seed_flow(event_toggle_global, "event_toggle_global")
     seed_flow(event_toggle, "event_toggle --threads 2", "--threads", "2")
+    if separate:
+        seed_flow(separate, "event_toggle (separate compilation)")
     port_from_environment(event_toggle)
     command_line(event_toggle)
     background_service(service)
