@@ -875,6 +875,9 @@ TEST_CASE("access log: the combined format with duration; hostile bytes are esca
                        "21/Nov/2026:10:15:32 +0000");
     CHECK(line == "10.0.0.7 - - [21/Nov/2026:10:15:32 +0000] \"GET /a?b=\\\"c\\\" HTTP/1.0\" 200 412 "
                   "\"http://x/\" \"evil\\x0A127.0.0.1 - - forged \\\\ \\x7F\" 1.234567\n");
+    line.clear(); // behind a trusted proxy the client comes from a header: escaped too
+    format_access_line(line, access_record{.client = "a\" b", .method = "GET", .target = "/", .status = 200}, "t");
+    CHECK(line.starts_with("a\\\" b - - [t] "));
     line.clear();
     format_access_line(line, access_record{.status = 408}, "t");
     CHECK(line == "- - - [t] \"-\" 408 - \"-\" \"-\" 0.000000\n");

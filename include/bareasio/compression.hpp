@@ -170,8 +170,18 @@ public:
     asio::awaitable<response> operator()(request& req, const http_handler& next) const {
         const content_coding coding = choose_coding(req.headers().get_or("accept-encoding", ""));
         response res = co_await next(req);
+        if (res.status == 304) {
+            // A revalidation of what would be compressed: the same Vary and
+            // the same weakened ETag as the 200, so caches can match them.
+            if (coding != content_coding::identity && !res.headers.contains("content-encoding") &&
+                compressible_type(res)) {
+                add_vary(res.headers, "Accept-Encoding");
+                weaken_etag(res);
+            }
+            co_return res;
+        }
         if (!eligible(res)) co_return res;
-        add_vary(res);
+        add_vary(res.headers, "Accept-Encoding");
         const auto length = res.body.length();
         if (coding == content_coding::identity || (length && *length < options_.minimum_size))
             co_return res;
@@ -189,8 +199,8 @@ public:
                 res.body.content_type());
         }
         res.headers.set("content-encoding", coding == content_coding::gzip ? "gzip" : "deflate");
-        if (auto etag = res.headers.get("etag"); etag && !etag->starts_with("W/"))
-            res.headers.set("etag", "W/" + std::string(*etag));
+        res.headers.erase("accept-ranges"); // ranges of compressed bytes are not offered
+        weaken_etag(res);
         co_return res;
     }
 
@@ -203,6 +213,15 @@ private:
             return false;
         if (auto cc = res.headers.get("cache-control"); cc && contains_token(*cc, "no-transform"))
             return false;
+        return compressible_type(res);
+    }
+
+    static void weaken_etag(response& res) {
+        if (auto etag = res.headers.get("etag"); etag && !etag->starts_with("W/"))
+            res.headers.set("etag", "W/" + std::string(*etag));
+    }
+
+    bool compressible_type(const response& res) const {
         std::string_view type = res.headers.get_or("content-type", res.body.content_type());
         type = type.substr(0, type.find(';'));
         while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
@@ -213,14 +232,6 @@ private:
                                           iequals(type.substr(0, allowed.size()), allowed);
                                return iequals(type, allowed);
                            });
-    }
-
-    static void add_vary(response& res) {
-        const auto vary = res.headers.get("vary");
-        if (!vary)
-            res.headers.set("vary", "Accept-Encoding");
-        else if (!contains_token(*vary, "accept-encoding") && !contains_token(*vary, "*"))
-            res.headers.set("vary", std::string(*vary) + ", Accept-Encoding");
     }
 
     compression_options options_;

@@ -11,9 +11,11 @@
 // Origin get Access-Control-Allow-Origin (and -Credentials, -Expose-Headers)
 // on their response; a disallowed Origin gets none, so the browser blocks
 // the page from reading it. "*" in allow_origins, allow_methods or
-// allow_headers allows any. With credentials the origin is echoed, never
-// "*" (browsers refuse "*" with credentials), and any response whose
-// headers depend on the Origin says `Vary: Origin` so caches keep them apart.
+// allow_headers allows any; "*" origins with allow_credentials is refused
+// (std::invalid_argument): it would let every site read the user's
+// authenticated responses. With credentials or a list of origins the
+// origin is echoed, and every response says `Vary: Origin` so shared caches
+// keep the variants apart.
 // Install it globally (app.middlewares): preflights for routes without an
 // OPTIONS handler are then answered too.
 // Thread safety: the middleware is immutable once built.
@@ -24,6 +26,7 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,16 +48,23 @@ class cors_policy {
 public:
     explicit cors_policy(cors_options o) : options_(std::move(o)) {
         any_origin_ = has_star(options_.allow_origins);
+        if (any_origin_ && options_.allow_credentials)
+            throw std::invalid_argument(
+                "cors: allow_credentials with allow_origins \"*\" would let any site read "
+                "responses made with the user's cookies; list the origins instead");
         any_method_ = has_star(options_.allow_methods);
         any_header_ = has_star(options_.allow_headers);
         methods_ = join(options_.allow_methods);
-        headers_ = join(options_.allow_headers);
         expose_ = join(options_.expose_headers);
     }
 
     asio::awaitable<response> operator()(request& req, const http_handler& next) const {
         const auto origin = req.headers().get("origin");
-        if (!origin) co_return co_await next(req); // not a cross-origin request
+        if (!origin) { // not a cross-origin request
+            response res = co_await next(req);
+            if (echoes_origin()) add_vary(res.headers, "Origin"); // the answer differs with one
+            co_return res;
+        }
         const auto requested = req.headers().get("access-control-request-method");
         if (req.method() == "OPTIONS" && requested) co_return preflight(req, *origin, *requested);
         response res = co_await next(req);
@@ -62,7 +72,7 @@ public:
             allow_origin(res, *origin);
             if (!expose_.empty()) res.headers.set("access-control-expose-headers", expose_);
         } else if (echoes_origin()) {
-            add_vary_origin(res); // the answer would differ for another Origin
+            add_vary(res.headers, "Origin"); // the answer would differ for another Origin
         }
         co_return res;
     }
@@ -78,17 +88,16 @@ private:
         if (!refused.empty()) {
             response res{400, {{"content-type", "text/plain; charset=utf-8"}},
                          text_writer("Disallowed CORS " + refused)};
-            if (echoes_origin()) add_vary_origin(res);
+            if (echoes_origin()) add_vary(res.headers, "Origin");
             return res;
         }
         response res{204};
         allow_origin(res, origin);
         res.headers.set("access-control-allow-methods", any_method_ ? std::string(method) : methods_);
-        if (any_header_) {
-            if (!asked.empty()) res.headers.set("access-control-allow-headers", asked);
-        } else if (!headers_.empty()) {
-            res.headers.set("access-control-allow-headers", headers_);
-        }
+        // Every requested name is allowed by now: echo them, safelisted ones
+        // included (a browser asks for content-type when its value is not
+        // safelisted, e.g. application/json, and needs it granted).
+        if (!asked.empty()) res.headers.set("access-control-allow-headers", asked);
         res.headers.set("access-control-max-age", std::to_string(options_.max_age.count()));
         return res;
     }
@@ -98,20 +107,11 @@ private:
     void allow_origin(response& res, std::string_view origin) const {
         if (echoes_origin()) {
             res.headers.set("access-control-allow-origin", origin);
-            add_vary_origin(res);
+            add_vary(res.headers, "Origin");
         } else {
             res.headers.set("access-control-allow-origin", "*");
         }
         if (options_.allow_credentials) res.headers.set("access-control-allow-credentials", "true");
-    }
-
-    static void add_vary_origin(response& res) {
-        const auto vary = res.headers.get("vary");
-        if (!vary) {
-            res.headers.set("vary", "Origin");
-        } else if (!contains_token(*vary, "origin") && !contains_token(*vary, "*")) {
-            res.headers.set("vary", std::string(*vary) + ", Origin");
-        }
     }
 
     bool origin_allowed(std::string_view origin) const noexcept {
@@ -164,7 +164,6 @@ private:
     bool any_method_ = false;
     bool any_header_ = false;
     std::string methods_;
-    std::string headers_;
     std::string expose_;
 };
 

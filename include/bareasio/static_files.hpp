@@ -222,7 +222,18 @@ private:
         if (std::filesystem::is_directory(*found)) {
             const std::string_view path = req.path();
             if (!path.ends_with('/')) { // relative links in the index need the slash
-                std::string target(req.target().substr(0, req.target().find('?')));
+                // The target's path as sent (still percent-encoded), without
+                // an absolute-form authority and with one leading slash, so
+                // the Location cannot point at another host.
+                std::string_view sent = req.target().substr(0, req.target().find('?'));
+                if (!sent.starts_with('/')) {
+                    const auto scheme = sent.find("://");
+                    const auto slash = scheme == std::string_view::npos ? std::string_view::npos
+                                                                        : sent.find('/', scheme + 3);
+                    sent = slash == std::string_view::npos ? std::string_view("/") : sent.substr(slash);
+                }
+                while (sent.starts_with("//")) sent.remove_prefix(1);
+                std::string target(sent);
                 target.push_back('/');
                 if (!req.raw_query().empty()) target.append("?").append(req.raw_query());
                 return response{301, {{"location", target}}};
@@ -250,7 +261,9 @@ private:
     }
 
     response send(const request& req, const std::filesystem::path& file) const {
-        const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+        // O_NONBLOCK: a FIFO under the root must not block the loop (it is
+        // refused below); O_NOFOLLOW: the resolved name must not have become a symlink.
+        const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
         if (fd < 0) return errno == EACCES ? 403 : 404;
         auto handle = std::make_shared<file_descriptor>(fd);
         struct stat st{};

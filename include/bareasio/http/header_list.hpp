@@ -126,4 +126,14 @@ private:
     std::size_t size_ = 0;
 };
 
+// Adds `token` (e.g. "Origin") to the Vary header unless a Vary field
+// already lists it or "*". Looks at every Vary field: a response may carry
+// several, and dropping one would let a shared cache mix up responses.
+inline void add_vary(header_list& headers, std::string_view token) {
+    for (const auto& f : headers)
+        if (iequals(f.name, "vary") && (contains_token(f.value, token) || contains_token(f.value, "*")))
+            return;
+    headers.add("vary", token);
+}
+
 } // namespace bareasio

@@ -91,7 +91,10 @@ inline void append_quoted_or_dash(std::string& out, std::string_view text) {
 
 // Appends one line, newline included, to `out`.
 inline void format_access_line(std::string& out, const access_record& r, std::string_view time) {
-    out.append(r.client.empty() ? std::string_view("-") : r.client);
+    if (r.client.empty())
+        out.push_back('-');
+    else
+        detail::append_escaped(out, r.client); // behind a proxy it comes from a header
     out.append(" - - [").append(time).append("] \"");
     if (r.method.empty()) {
         out.push_back('-'); // no request line could be read
