@@ -14,23 +14,7 @@ import tempfile
 import time
 import zlib
 
-FAILURES = []
-PASSED = 0
-
-
-def check(condition, what):
-    global PASSED
-    if condition:
-        PASSED += 1
-    else:
-        FAILURES.append(what)
-        print("FAIL:", what, file=sys.stderr)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from e2e_support import check, free_port, summary
 
 
 def curl(port, path, *args):
@@ -132,8 +116,7 @@ def main():
     check(len(log) >= 20, f"the access log has a line per request ({len(log)})")
     check(any('"GET /static/index.html HTTP/1.1" 206 15 ' in line for line in log),
           "the access log records the 206 and its 15 bytes")
-    print(f"{PASSED} passed, {len(FAILURES)} failed")
-    return 1 if FAILURES else 0
+    return summary()
 
 
 if __name__ == "__main__":

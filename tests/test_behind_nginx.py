@@ -17,13 +17,9 @@ import tempfile
 import threading
 import time
 
+from e2e_support import free_port
+
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_listening(port, proc=None, seconds=20):

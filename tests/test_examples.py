@@ -13,23 +13,7 @@ import subprocess
 import sys
 import time
 
-FAILURES = []
-PASSED = 0
-
-
-def check(condition, what):
-    global PASSED
-    if condition:
-        PASSED += 1
-    else:
-        FAILURES.append(what)
-        print("FAIL:", what, file=sys.stderr)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from e2e_support import check, free_port, summary
 
 
 def start(binary, *args, env=None):
@@ -213,8 +197,7 @@ def main():
     second_signal(event_toggle)
     if sse:
         server_sent_events(sse)
-    print(f"{PASSED} passed, {len(FAILURES)} failed")
-    return 1 if FAILURES else 0
+    return summary()
 
 
 if __name__ == "__main__":
