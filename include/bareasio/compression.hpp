@@ -80,8 +80,7 @@ inline content_coding choose_coding(std::string_view accept) noexcept {
                 }
             }
         }
-        while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-        while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+        item = trim_ows(item);
         if (iequals(item, "gzip") || iequals(item, "x-gzip"))
             gzip = q;
         else if (iequals(item, "deflate"))

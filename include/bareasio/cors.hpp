@@ -124,8 +124,7 @@ private:
         while (!asked.empty()) {
             const auto comma = asked.find(',');
             auto name = asked.substr(0, comma);
-            while (!name.empty() && (name.front() == ' ' || name.front() == '\t')) name.remove_prefix(1);
-            while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
+            name = trim_ows(name);
             if (!name.empty() && !safelisted(name) && !listed(options_.allow_headers, name, true))
                 return false;
             if (comma == std::string_view::npos) break;

@@ -179,8 +179,7 @@ inline bool etag_listed(std::string_view list, std::string_view etag) noexcept {
     while (!list.empty()) {
         const auto comma = list.find(',');
         auto item = list.substr(0, comma);
-        while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-        while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+        item = trim_ows(item);
         if (item == "*" || (!item.empty() && opaque(item) == opaque(etag))) return true;
         if (comma == std::string_view::npos) break;
         list.remove_prefix(comma + 1);

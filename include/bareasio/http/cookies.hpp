@@ -41,8 +41,8 @@ public:
                                                            : cookie_header.substr(semi + 1);
             const auto eq = pair.find('=');
             if (eq == std::string_view::npos) continue;
-            std::string_view name = trim(pair.substr(0, eq));
-            std::string_view value = trim(pair.substr(eq + 1));
+            std::string_view name = trim_ows(pair.substr(0, eq));
+            std::string_view value = trim_ows(pair.substr(eq + 1));
             if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
                 value = value.substr(1, value.size() - 2);
             if (!name.empty()) pairs_.emplace_back(name, value);
@@ -61,12 +61,6 @@ public:
     auto end() const noexcept { return pairs_.end(); }
 
 private:
-    static std::string_view trim(std::string_view s) noexcept {
-        while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-        while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-        return s;
-    }
-
     std::vector<std::pair<std::string_view, std::string_view>> pairs_;
 };
 

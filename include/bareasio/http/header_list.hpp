@@ -27,14 +27,20 @@ inline constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
     return true;
 }
 
+// `s` without leading and trailing spaces and tabs (HTTP's optional whitespace).
+inline constexpr std::string_view trim_ows(std::string_view s) noexcept {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
 // True when the comma-separated list `list` holds `token` (case-insensitive),
 // as in `Connection: keep-alive, Upgrade`.
 inline bool contains_token(std::string_view list, std::string_view token) noexcept {
     while (!list.empty()) {
         auto comma = list.find(',');
         auto item = list.substr(0, comma);
-        while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-        while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+        item = trim_ows(item);
         if (iequals(item, token)) return true;
         if (comma == std::string_view::npos) break;
         list.remove_prefix(comma + 1);
