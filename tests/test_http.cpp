@@ -176,8 +176,12 @@ TEST_CASE("request_parser: framing tricks behind request smuggling are 400") {
     constexpr char nul_in_value[] = "GET / HTTP/1.1\r\nX: a\0b\r\n\r\n";
     CHECK(rejected(std::string(nul_in_value, sizeof nul_in_value - 1)));
     CHECK(rejected("GET / HTTP/1.1\r\nX: a\x01b\r\n\r\n"));
-    // Obsolete line folding.
+    // A CR that does not end a line.
+    CHECK(rejected("GET / HTTP/1.1\r\nX: a\rb\r\n\r\n"));
+    CHECK(rejected("GET / HTTP/1.1\r\r\nX: a\r\n\r\n"));
+    // Obsolete line folding, with a space or a tab, on any header line.
     CHECK(rejected("GET / HTTP/1.1\r\nX: a\r\n  folded\r\n\r\n"));
+    CHECK(rejected("GET / HTTP/1.1\r\nX: a\r\nY: b\r\n\tfolded\r\n\r\n"));
     // Whitespace between the field name and the colon.
     CHECK(rejected("POST / HTTP/1.1\r\nContent-Length : 5\r\n\r\nhello"));
     // Transfer-Encoding that is not chunked last, or chunked twice.

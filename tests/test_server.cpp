@@ -153,6 +153,29 @@ TEST_CASE("pipelining: 16 requests in one write are answered in order") {
     }
 }
 
+TEST_CASE("a response larger than the socket takes at once arrives whole, then the next one") {
+    // The first bytes leave by a direct non-blocking write, the rest through
+    // the reactor once the client reads.
+    application app;
+    std::string big(8 * 1024 * 1024, '\0');
+    for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + i % 23);
+    app.http_router.add({"GET"}, "/big", [&](request&) -> awaitable<response> {
+        co_return response{200, {}, text_writer(big)};
+    });
+    app.http_router.add({"GET"}, "/small", [](request&) -> awaitable<response> {
+        co_return response{200, {}, text_writer("small")};
+    });
+    test::running_server server(app);
+    test::raw_client client(server.port());
+    client.send(get("/big") + get("/small"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100)); // let the socket fill
+    auto res = client.read_response();
+    CHECK(res.status == 200);
+    CHECK(res.body.size() == big.size());
+    CHECK(res.body == big);
+    CHECK(client.read_response().body == "small");
+}
+
 TEST_CASE("a request split across many reads is parsed") {
     application app;
     test::running_server server(test_app(app));

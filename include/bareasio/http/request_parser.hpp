@@ -18,6 +18,7 @@
 #include <llhttp.h>
 
 #include <cstddef>
+#include <cstring>
 #include <string_view>
 
 namespace bareasio {
@@ -82,18 +83,31 @@ public:
     }
 
 private:
-    // Line endings of the head, across calls: every LF must follow a CR, and
-    // no header line may start with whitespace (obsolete folding).
+    // Line endings of the head, across calls: every LF must follow a CR,
+    // every CR precede an LF, and no header line may start with whitespace
+    // (obsolete folding). memchr finds the few line ends; the bytes between
+    // are llhttp's to judge.
     bool scan_head(std::string_view bytes) noexcept {
-        for (char c : bytes) {
-            if (c == '\n' && !head_scan_.after_cr) return false;
-            if (head_scan_.after_cr && c != '\n') return false;
-            if (head_scan_.line_start && head_scan_.lines > 0 && (c == ' ' || c == '\t'))
-                return false;
-            head_scan_.after_cr = c == '\r';
-            head_scan_.line_start = c == '\n';
-            if (c == '\n') ++head_scan_.lines;
+        if (bytes.empty()) return true;
+        const char* const first = bytes.data();
+        const char* const last = first + bytes.size();
+        auto blank = [](char c) { return c == ' ' || c == '\t'; };
+        // The state left by the previous call applies to this call's first byte.
+        if (head_scan_.after_cr && *first != '\n') return false;
+        if (head_scan_.line_start && head_scan_.lines > 0 && blank(*first)) return false;
+        for (auto* cr = static_cast<const char*>(std::memchr(first, '\r', bytes.size())); cr;
+             cr = static_cast<const char*>(std::memchr(cr + 1, '\r', static_cast<std::size_t>(last - cr - 1)))) {
+            if (cr + 1 < last && cr[1] != '\n') return false;
         }
+        for (auto* lf = static_cast<const char*>(std::memchr(first, '\n', bytes.size())); lf;
+             lf = static_cast<const char*>(std::memchr(lf + 1, '\n', static_cast<std::size_t>(last - lf - 1)))) {
+            const bool cr_before = lf > first ? lf[-1] == '\r' : head_scan_.after_cr;
+            if (!cr_before) return false;
+            ++head_scan_.lines;
+            if (lf + 1 < last && blank(lf[1])) return false;
+        }
+        head_scan_.after_cr = last[-1] == '\r';
+        head_scan_.line_start = last[-1] == '\n';
         return true;
     }
 

@@ -9,6 +9,7 @@
 #include <bareasio/http/response.hpp>
 #include <bareasio/http/status.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <stdexcept>
@@ -31,12 +32,6 @@ struct head_options {
 };
 
 namespace detail {
-inline void append_number(std::string& out, std::uint64_t value) {
-    char digits[24];
-    auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
-    out.append(digits, end);
-}
-
 inline bool managed_header(std::string_view name) noexcept {
     return iequals(name, "content-length") || iequals(name, "transfer-encoding") ||
            iequals(name, "connection");
@@ -45,16 +40,25 @@ inline bool managed_header(std::string_view name) noexcept {
 inline bool has_line_break(std::string_view s) noexcept {
     return s.find_first_of("\r\n") != std::string_view::npos;
 }
+
+// Appends the pieces in one go: one capacity check, no strlen.
+template <class... Pieces>
+void append_all(std::string& out, const Pieces&... pieces) {
+    const std::size_t start = out.size();
+    out.resize(start + (std::string_view(pieces).size() + ...));
+    char* p = out.data() + start;
+    ((p = std::copy_n(std::string_view(pieces).data(), std::string_view(pieces).size(), p)), ...);
+}
 } // namespace detail
 
 // Appends "HTTP/1.1 <status> <reason>\r\n".
 inline void write_status_line(std::string& out, int status) {
     if (status < 100 || status > 999) throw std::invalid_argument("HTTP status out of range");
-    out.append("HTTP/1.1 ");
-    detail::append_number(out, static_cast<std::uint64_t>(status));
-    out.push_back(' ');
-    out.append(reason_phrase(status));
-    out.append("\r\n");
+    const char digits[3] = {static_cast<char>('0' + status / 100),
+                            static_cast<char>('0' + status / 10 % 10),
+                            static_cast<char>('0' + status % 10)};
+    detail::append_all(out, std::string_view("HTTP/1.1 "), std::string_view(digits, 3),
+                       std::string_view(" "), reason_phrase(status), std::string_view("\r\n"));
 }
 
 // How `res` will be framed for a request with these options.
@@ -81,24 +85,27 @@ inline body_framing write_head(std::string& out, const response& res, std::strin
             if (detail::managed_header(f.name)) continue;
             has_type = has_type || iequals(f.name, "content-type");
             has_date = has_date || iequals(f.name, "date");
-            out.append(f.name).append(": ").append(f.value).append("\r\n");
+            detail::append_all(out, f.name, std::string_view(": "), f.value, std::string_view("\r\n"));
         }
         const body_framing framing = framing_for(res, opt);
         if (!has_type && framing != body_framing::none && !res.body.content_type().empty())
-            out.append("Content-Type: ").append(res.body.content_type()).append("\r\n");
-        if (!has_date) out.append("Date: ").append(date).append("\r\n");
+            detail::append_all(out, std::string_view("Content-Type: "), res.body.content_type(),
+                               std::string_view("\r\n"));
+        if (!has_date) detail::append_all(out, std::string_view("Date: "), date, std::string_view("\r\n"));
         if (framing == body_framing::length) {
-            out.append("Content-Length: ");
-            detail::append_number(out, res.body.length().value_or(0));
-            out.append("\r\n");
+            char digits[24];
+            auto end = std::to_chars(digits, digits + sizeof digits, res.body.length().value_or(0)).ptr;
+            detail::append_all(out, std::string_view("Content-Length: "),
+                               std::string_view(digits, static_cast<std::size_t>(end - digits)),
+                               std::string_view("\r\n"));
         } else if (framing == body_framing::chunked) {
-            out.append("Transfer-Encoding: chunked\r\n");
+            out.append(std::string_view("Transfer-Encoding: chunked\r\n"));
         }
         if (!opt.keep_alive || framing == body_framing::until_close)
-            out.append("Connection: close\r\n");
+            out.append(std::string_view("Connection: close\r\n"));
         else if (opt.version < 11)
-            out.append("Connection: keep-alive\r\n");
-        out.append("\r\n");
+            out.append(std::string_view("Connection: keep-alive\r\n"));
+        out.append(std::string_view("\r\n"));
         return framing;
     } catch (...) {
         out.resize(start);

@@ -23,6 +23,11 @@ inline int hex_value(char c) noexcept {
 
 // Appends the decoded form of `in` to `out`; false on a malformed escape.
 inline bool percent_decode(std::string_view in, std::string& out, bool plus_is_space) {
+    if (in.find('%') == std::string_view::npos &&
+        (!plus_is_space || in.find('+') == std::string_view::npos)) {
+        out.append(in); // the usual target: nothing to decode
+        return true;
+    }
     out.reserve(out.size() + in.size());
     for (std::size_t i = 0; i < in.size(); ++i) {
         char c = in[i];

@@ -126,6 +126,11 @@ public:
             }
         }
         request_.set_client(peer_, "http");
+        if constexpr (direct_io) {
+            std::error_code ec;
+            stream_.non_blocking(true, ec);
+            direct_ = !ec;
+        }
     }
 
     Stream& stream() noexcept { return stream_; }
@@ -236,6 +241,21 @@ private:
                 if (ec) co_return 0;
             }
             buffer_ = loop_.buffers.take();
+            if constexpr (direct_io) {
+                // The socket is readable: read now rather than through a
+                // second reactor operation.
+                if (direct_) {
+                    std::error_code ec;
+                    const std::size_t n = stream_.read_some(
+                        asio::buffer(buffer_.data() + end_, buffer_.size() - end_), ec);
+                    if (ec != asio::error::would_block) {
+                        read_error_ = ec;
+                        if (ec) co_return 0;
+                        end_ += n;
+                        co_return n;
+                    }
+                }
+            }
         }
         auto [ec, n] = co_await stream_.async_read_some(
             asio::buffer(buffer_.data() + end_, buffer_.size() - end_), detail::use_tuple);
@@ -255,7 +275,8 @@ private:
                 if (step.what == request_parser::event::head_complete) co_return head_result::ready;
                 if (step.what == request_parser::event::error) co_return head_result::malformed;
             }
-            if (!out_.empty()) co_await flush(); // answer what is answered before waiting
+            if (!out_.empty() && !write_now()) // answer what is answered before waiting
+                co_await flush(false);
             if (loop_.stopping && !started) co_return head_result::closed;
             if (!started)
                 enter(state::idle, config_.keep_alive_timeout);
@@ -501,14 +522,42 @@ private:
         co_await flush();
     }
 
-    asio::awaitable<void> flush() {
-        if (out_.empty()) co_return;
+    // Writes what a socket takes at once, without the reactor: the usual
+    // case for a response. True when nothing is left to write.
+    bool write_now() {
+        if constexpr (direct_io) {
+            if (direct_ && out_sent_ < out_.size()) {
+                std::error_code ec;
+                out_sent_ += stream_.write_some(
+                    asio::buffer(out_.data() + out_sent_, out_.size() - out_sent_), ec);
+                if (ec && ec != asio::error::would_block) {
+                    write_failed_ = true;
+                    throw std::system_error(ec, "writing the response");
+                }
+            }
+        }
+        if (out_sent_ < out_.size()) return false;
+        written();
+        return true;
+    }
+
+    void written() {
+        out_.clear();
+        out_sent_ = 0;
+        if (out_.capacity() > 4 * flush_threshold) out_.shrink_to_fit();
+    }
+
+    // Writes all of out_; try_now false when write_now() just found the
+    // socket full.
+    asio::awaitable<void> flush(bool try_now = true) {
+        if (out_.empty() || (try_now && write_now())) co_return;
         const auto previous = state_;
         const auto previous_deadline = deadline_;
         enter(state::writing, config_.write_timeout);
-        auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(out_), detail::use_tuple);
-        out_.clear();
-        if (out_.capacity() > 4 * flush_threshold) out_.shrink_to_fit();
+        auto [ec, n] = co_await asio::async_write(
+            stream_, asio::buffer(out_.data() + out_sent_, out_.size() - out_sent_),
+            detail::use_tuple);
+        written();
         state_ = previous;
         deadline_ = previous_deadline;
         if (ec) {
@@ -527,6 +576,12 @@ private:
     }
 
     static constexpr std::size_t flush_threshold = 64 * 1024;
+    // Sockets can be read and written without the reactor when they are ready.
+    static constexpr bool direct_io = requires(Stream& s, std::error_code& ec) {
+        s.non_blocking(true, ec);
+        s.read_some(asio::mutable_buffer(), ec);
+        s.write_some(asio::const_buffer(), ec);
+    };
 
     Stream stream_;
     loop_context& loop_;
@@ -539,6 +594,8 @@ private:
     std::size_t begin_ = 0;
     std::size_t end_ = 0;
     std::string out_; // responses waiting to be written together
+    std::size_t out_sent_ = 0; // bytes of out_ already written
+    bool direct_ = false; // the socket is in non-blocking mode (direct_io)
     std::uint64_t streamed_ = 0;
     clock::time_point started_{}; // the current request's head was parsed (access log only)
     bool body_done_ = false;
