@@ -726,7 +726,7 @@ TEST_CASE("a pipelined request that arrives while a handler is watched is kept a
     test::running_server server(app);
     test::raw_client client(server.port());
     client.send(get("/wait"));
-    std::this_thread::sleep_for(600ms); // past two sweeps: the handler is watched
+    std::this_thread::sleep_for(900ms); // past three sweeps: the handler is watched
     client.send(get("/"));              // read by the watch, not lost
     std::this_thread::sleep_for(100ms);
     go.set();
@@ -859,7 +859,7 @@ TEST_CASE("graceful stop: a watched handler cancelled at the drain deadline ends
     test::raw_client client(server.port());
     client.send(get("/stuck"));
     while (!started) std::this_thread::sleep_for(1ms);
-    std::this_thread::sleep_for(600ms); // past two sweeps: a watch read is pending
+    std::this_thread::sleep_for(900ms); // past three sweeps: a watch read is pending
     CHECK(server.stop() == 0);          // the drain cancels it; the watch ends first
     CHECK(cancelled);
     CHECK(client.read_to_end().empty());

@@ -7,12 +7,20 @@
 //   handling  the handler runs; its body reads pull bytes body_timeout per read: 408, close
 //             from the socket on demand (back-pressure)
 //   writing   waiting for the client to take a response   write_timeout: close
-// A handler that runs past one sweep with its body read is watched: the
-// sweeper starts a read on the socket, so a client that hangs up is noticed
+// A handler still running at its second sweep (250-500 ms) with its body
+// read is watched (most handlers end sooner, and starting a watch for each
+// would cost more than the handler): the sweeper starts a read on the socket, so a client that hangs up is noticed
 // and the handler is cancelled through Asio cancellation (a wait on an
 // event, a streaming write) instead of answering nobody. Bytes that arrive
 // meanwhile (the next pipelined request) are kept; the read buffer bounds
 // how much, and a full buffer stops the watch (back-pressure).
+// A request with no body and nothing behind it gives its read buffer back
+// while its handler runs, so 10,000 handlers waiting do not hold 10,000
+// buffers.
+// Sockets are non-blocking: a response is written directly when the socket
+// takes it (the usual case) and the reactor is used only for the rest, and
+// the read after a readiness wait is direct too, so a keep-alive request
+// costs one reactor operation.
 // After a handler returns, any unread body is drained (or the connection is
 // closed), and its response is appended to one output buffer. The buffer is
 // written when no further request is already buffered, so the responses to
@@ -156,8 +164,15 @@ public:
 
     void watch_client() override {
         if (!watch_allowed_ || !body_done_ || watching_ || client_gone_) return;
-        if (buffer_.empty() || end_ == buffer_.size())
-            return; // full: the client waits for us (back-pressure)
+        if (!watch_due_) { // a first sweep: most handlers end before the next
+            watch_due_ = true;
+            return;
+        }
+        if (buffer_.empty()) { // given back while the handler runs
+            buffer_ = loop_.buffers.take();
+            begin_ = end_ = 0;
+        }
+        if (end_ == buffer_.size()) return; // full: the client waits for us (back-pressure)
         watching_ = true;
         watch_done_.clear();
         // Into the free tail only: the handler may still hold views of earlier bytes.
@@ -369,6 +384,12 @@ private:
             request_.set_client(origin.address, origin.scheme);
         }
         enter_unbounded(state::handling);
+        // Nothing of the request is left in the buffer (no body, no pipelined
+        // bytes): a handler that waits (the seed's page) need not hold it.
+        if (body_done_ && begin_ == end_ && !buffer_.empty()) {
+            loop_.buffers.give(std::move(buffer_));
+            begin_ = end_ = 0;
+        }
 
         // The handler is awaited here, not in a helper coroutine: each nested
         // frame past Asio's per-thread cache of two is an allocation.
@@ -376,6 +397,7 @@ private:
         std::exception_ptr failure;
         try {
             watch_allowed_ = true; // the sweeper may now watch for a hang-up
+            watch_due_ = false;
             res = co_await (*loop_.handler)(request_);
         } catch (...) {
             failure = std::current_exception();
@@ -396,6 +418,7 @@ private:
         if (auto c = res.headers.get("connection"); c && contains_token(*c, "close"))
             keep_alive = false;
         watch_allowed_ = res.body.type() == body_writer::kind::stream; // a long stream (SSE)
+        watch_due_ = false;
         bool again = false;
         try {
             again = co_await write_response(res, keep_alive);
@@ -606,6 +629,7 @@ private:
     bool watching_ = false;    // a watch read is pending
     bool client_gone_ = false; // the watch saw the client hang up
     bool watch_allowed_ = false; // only while a handler or a streaming body is awaited
+    bool watch_due_ = false; // a sweep has seen this handler already: the next one watches
     std::error_code read_error_;  // how the last read ended
     event watch_done_;
 };
