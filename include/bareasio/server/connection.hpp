@@ -197,8 +197,6 @@ public:
     }
 
 private:
-    enum class head_result { ready, closed, malformed };
-
     void cancel_io() override {
         std::error_code ignored;
         stream_.cancel(ignored);
@@ -212,23 +210,45 @@ private:
             asio::bind_cancellation_slot(asio::cancellation_slot(), asio::use_awaitable));
     }
 
+    // Reads each request head and handles the request, until the client
+    // leaves, an error, or a stop. Heads are read here, not in a helper
+    // coroutine: a frame less per request.
     asio::awaitable<void> serve() {
+        bool started = false; // bytes of the next request have arrived
         for (;;) {
-            const head_result head = co_await read_head();
-            if (head == head_result::closed) {
-                co_await flush();
-                co_return;
+            if (begin_ < end_) {
+                started = true;
+                auto step = parser_.parse(buffered());
+                begin_ += step.consumed;
+                if (step.what == request_parser::event::head_complete) {
+                    started = false;
+                    const bool keep_going = co_await handle_request();
+                    if (!keep_going) break;
+                    continue;
+                }
+                if (step.what == request_parser::event::error) {
+                    co_await send_error(parser_.error_status(), parser_.error_reason());
+                    co_return;
+                }
             }
-            if (head == head_result::malformed) {
-                co_await send_error(parser_.error_status(), parser_.error_reason());
-                co_return;
-            }
-            const bool keep_going = co_await handle_request();
-            if (!keep_going) {
-                co_await flush();
-                co_return;
+            if (!out_.empty() && !write_now()) // answer what is answered before waiting
+                co_await flush(false);
+            if (loop_.stopping && !started) break;
+            if (!started)
+                enter(state::idle, config_.keep_alive_timeout);
+            else if (state_ != state::head)
+                enter(state::head, config_.header_timeout);
+            timed_out_ = false;
+            const std::size_t n = co_await read_more();
+            if (n == 0) {
+                if (timed_out_ && started) {
+                    co_await send_error(408, "request head not received in time");
+                    co_return;
+                }
+                break;
             }
         }
+        co_await flush();
     }
 
     // ---- reading ---------------------------------------------------------
@@ -278,32 +298,6 @@ private:
         if (ec) co_return 0;
         end_ += n;
         co_return n;
-    }
-
-    asio::awaitable<head_result> read_head() {
-        bool started = false;
-        for (;;) {
-            if (begin_ < end_) {
-                started = true;
-                auto step = parser_.parse(buffered());
-                begin_ += step.consumed;
-                if (step.what == request_parser::event::head_complete) co_return head_result::ready;
-                if (step.what == request_parser::event::error) co_return head_result::malformed;
-            }
-            if (!out_.empty() && !write_now()) // answer what is answered before waiting
-                co_await flush(false);
-            if (loop_.stopping && !started) co_return head_result::closed;
-            if (!started)
-                enter(state::idle, config_.keep_alive_timeout);
-            else if (state_ != state::head)
-                enter(state::head, config_.header_timeout);
-            timed_out_ = false;
-            const std::size_t n = co_await read_more();
-            if (n == 0) {
-                if (timed_out_ && started) co_await send_error(408, "request head not received in time");
-                co_return head_result::closed;
-            }
-        }
     }
 
     // body_source: the next piece of the current request's body.
@@ -419,9 +413,17 @@ private:
             keep_alive = false;
         watch_allowed_ = res.body.type() == body_writer::kind::stream; // a long stream (SSE)
         watch_due_ = false;
-        bool again = false;
+        bool again = keep_alive;
         try {
-            again = co_await write_response(res, keep_alive);
+            // A buffered response is only appended here (no coroutine frame);
+            // it leaves with the next flush, together with any pipelined ones.
+            const body_framing streaming = start_response(res, again);
+            if (streaming != body_framing::none) {
+                const bool complete = co_await stream_body(res.body, streaming);
+                if (!complete) again = false;
+            } else if (out_.size() >= flush_threshold) {
+                co_await flush();
+            }
         } catch (...) {
             watch_allowed_ = false;
             log_access(res.status, streamed_);
@@ -456,7 +458,7 @@ private:
     // ---- the access log ----------------------------------------------------
 
     std::uint64_t body_bytes(const response& res) const noexcept {
-        if (request_.head().method == "HEAD") return 0;
+        if (head_request()) return 0;
         if (res.body.type() == body_writer::kind::buffer) return res.body.data().size();
         return streamed_;
     }
@@ -486,9 +488,14 @@ private:
 
     // ---- writing ---------------------------------------------------------
 
-    asio::awaitable<bool> write_response(response& res, bool keep_alive) {
+    bool head_request() const noexcept { return std::string_view(request_.head().method) == "HEAD"; }
+
+    // Appends the head of `res`, and its body when buffered, to out_. Clears
+    // keep_alive when the body ends with the connection. Returns the framing
+    // of a streaming body still to be sent, or none.
+    body_framing start_response(response& res, bool& keep_alive) {
         const request_head& head = request_.head();
-        head_options options{head.version, keep_alive, head.method == "HEAD"};
+        head_options options{head.version, keep_alive, head_request()};
         body_framing framing;
         try {
             framing = write_head(out_, res, loop_.dates.get(), options);
@@ -498,16 +505,9 @@ private:
             framing = write_head(out_, res, loop_.dates.get(), options);
         }
         if (framing == body_framing::until_close) keep_alive = false;
-        if (options.head_request || framing == body_framing::none) co_return keep_alive;
-
-        if (res.body.type() == body_writer::kind::buffer) {
-            out_.append(res.body.data());
-            if (out_.size() >= flush_threshold) co_await flush();
-        } else if (res.body.type() == body_writer::kind::stream) {
-            const bool complete = co_await stream_body(res.body, framing);
-            if (!complete) co_return false;
-        }
-        co_return keep_alive;
+        if (options.head_request || framing == body_framing::none) return body_framing::none;
+        if (res.body.type() == body_writer::kind::buffer) out_.append(res.body.data());
+        return res.body.type() == body_writer::kind::stream ? framing : body_framing::none;
     }
 
     // Runs a streaming writer with this connection as its sink.
