@@ -1,12 +1,16 @@
 // The Boost.Beast peer: a minimal, correct keep-alive HTTP/1.1 server on
 // C++20 coroutines (Debian's libboost-dev), one coroutine per connection,
-// with the same two routes as bench_server.
+// with the same two routes as bench_server. Like bench_server, /json
+// serialises with nlohmann_json per request, as TechEmpower's JSON test
+// requires (the first version concatenated strings).
 //     beast_server PORT
 #include <utility> // Boost 1.74's awaitable.hpp needs std::exchange declared first
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+
+#include <nlohmann/json.hpp>
 
 #include <cstdlib>
 #include <string>
@@ -32,7 +36,7 @@ net::awaitable<void> session(tcp::socket socket) {
         } else if (req.target() == "/json") {
             res.result(http::status::ok);
             res.set(http::field::content_type, "application/json");
-            res.body() = std::string("{\"message\":\"") + "Hello, World!" + "\"}";
+            res.body() = nlohmann::json{{"message", "Hello, World!"}}.dump();
         } else {
             res.result(http::status::not_found);
         }
