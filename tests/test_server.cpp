@@ -646,6 +646,37 @@ TEST_CASE("graceful stop: pipelined requests behind the in-flight one are not st
     CHECK(started.load() == 1);
 }
 
+TEST_CASE("graceful stop while a response is streamed: the pipelined request behind it is not started") {
+    std::atomic<int> fast_started{0};
+    std::atomic<bool> streaming{false};
+    event go_on; // set from the test thread: event is safe from any thread
+    application app;
+    app.http_router.add({"GET"}, "/stream", [&](request&) -> awaitable<response> {
+        co_return response{200, {}, body_writer::from_stream([&](body_sink& out) -> awaitable<void> {
+            co_await out.write("first ");
+            streaming = true;
+            co_await go_on.wait(); // the stop begins here, after the head went out
+            co_await out.write("last");
+        }, "text/plain")};
+    });
+    app.http_router.add({"GET"}, "/fast", [&](request&) -> awaitable<response> {
+        ++fast_started;
+        co_return response{200, {}, text_writer("fast")};
+    });
+    test::running_server server(app);
+    test::raw_client client(server.port());
+    client.send(get("/stream") + get("/fast"));
+    while (!streaming) std::this_thread::sleep_for(1ms);
+    std::thread stopper([&] { server.stop(); });
+    std::this_thread::sleep_for(100ms); // the drain has begun
+    go_on.set();
+    auto res = client.read_response();
+    CHECK(res.body == "first last");
+    CHECK(client.closed_by_server());
+    stopper.join();
+    CHECK(fast_started.load() == 0);
+}
+
 TEST_CASE("connection limit: past max_connections a new client gets 503, the others go on") {
     application app;
     app.http_router.add({"GET"}, "/", [](request&) -> awaitable<response> {

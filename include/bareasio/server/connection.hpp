@@ -223,7 +223,9 @@ private:
                 if (step.what == request_parser::event::head_complete) {
                     started = false;
                     const bool keep_going = co_await handle_request();
-                    if (!keep_going) break;
+                    // A stop that began while the response was streamed:
+                    // pipelined requests behind it are not started either.
+                    if (!keep_going || loop_.stopping) break;
                     continue;
                 }
                 if (step.what == request_parser::event::error) {
@@ -283,7 +285,7 @@ private:
                     std::error_code ec;
                     const std::size_t n = stream_.read_some(
                         asio::buffer(buffer_.data() + end_, buffer_.size() - end_), ec);
-                    if (ec != asio::error::would_block) {
+                    if (ec != asio::error::would_block && ec != asio::error::try_again) {
                         read_error_ = ec;
                         if (ec) co_return 0;
                         end_ += n;
@@ -553,8 +555,9 @@ private:
                 std::error_code ec;
                 out_sent_ += stream_.write_some(
                     asio::buffer(out_.data() + out_sent_, out_.size() - out_sent_), ec);
-                if (ec && ec != asio::error::would_block) {
+                if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
                     write_failed_ = true;
+                    written(); // nothing more will reach this client
                     throw std::system_error(ec, "writing the response");
                 }
             }
