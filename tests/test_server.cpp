@@ -188,6 +188,32 @@ TEST_CASE("a request split across many reads is parsed") {
     CHECK(client.read_response().body == "11:hello world");
 }
 
+TEST_CASE("an idle connection's next request, longer than its first read, arrives whole or in parts") {
+    // An idle connection reads a request's first bytes into its output
+    // string's storage (as large as its last response, at most 2 KiB), then
+    // the rest into a read buffer.
+    application app;
+    test::running_server server(test_app(app));
+    test::raw_client client(server.port());
+    client.send(get("/echo/a"));
+    CHECK(client.read_response().body == "a");
+
+    const std::string body(3000, 'b');
+    const std::string upload = "POST /upload HTTP/1.1\r\nHost: t\r\nX-Pad: " + std::string(5000, 'p') +
+                               "\r\nContent-Length: 3000\r\n\r\n" + body;
+    client.send(upload);
+    CHECK(client.read_response().body == "3000:" + body);
+
+    for (std::size_t split : {std::size_t{1}, std::size_t{100}, std::size_t{2048}, std::size_t{2049}}) {
+        CAPTURE(split);
+        std::this_thread::sleep_for(20ms); // idle again
+        client.send(std::string_view(upload).substr(0, split));
+        std::this_thread::sleep_for(20ms);
+        client.send(std::string_view(upload).substr(split));
+        CHECK(client.read_response().body == "3000:" + body);
+    }
+}
+
 TEST_CASE("HTTP/1.0: the connection closes after the response unless kept alive") {
     application app;
     test::running_server server(test_app(app));

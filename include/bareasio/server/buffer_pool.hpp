@@ -1,13 +1,11 @@
 // buffer_pool: read buffers shared by one event loop's connections. An idle
-// keep-alive connection holds no buffer: it waits for the socket to become
-// readable, then takes one (and reads at once, without a second reactor
-// operation), and gives it back when it is idle again with nothing left
-// unparsed, or while the handler of a bodiless request runs. So 10,000 idle
-// connections cost kilobytes each, not 16 KiB each, and a buffer is reused,
-// not allocated, per request. The price is an epoll_ctl per keep-alive
-// request, to re-arm the readiness wait. A variant that kept buffers and let
-// the sweeper reclaim idle ones left RSS at its peak, because freed 16 KiB
-// blocks stay in the heap.
+// keep-alive connection holds no buffer: it reads the next request's first
+// bytes into the storage of its (empty) output string, then takes one, and
+// gives it back when it is idle again with nothing left unparsed, or while
+// the handler of a bodiless request runs. So 10,000 idle connections cost
+// kilobytes each, not 16 KiB each, and a buffer is reused, not allocated,
+// per request. A variant that kept buffers and let the sweeper reclaim idle
+// ones left RSS at its peak, because freed 16 KiB blocks stay in the heap.
 // Thread safety: one pool per event loop, used only there.
 #pragma once
 
@@ -28,6 +26,8 @@ public:
         free_.pop_back();
         return b;
     }
+
+    std::size_t buffer_size() const noexcept { return size_; }
 
     void give(std::vector<char>&& b) {
         if (free_.size() < keep_ && b.size() == size_) free_.push_back(std::move(b));

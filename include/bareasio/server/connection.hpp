@@ -271,13 +271,38 @@ private:
             begin_ = 0;
         }
         if (buffer_.empty()) {
-            // Wait for bytes without a buffer, then take one from the loop's pool.
-            if constexpr (requires { stream_.async_wait(asio::socket_base::wait_read, detail::use_tuple); }) {
-                auto [ec] = co_await stream_.async_wait(asio::socket_base::wait_read, detail::use_tuple);
-                read_error_ = ec;
-                if (ec) co_return 0;
+            std::size_t first = 0;
+            if constexpr (direct_io) {
+                if (direct_) {
+                    // Without a buffer, the first bytes are read into out_'s
+                    // storage, unused while idle (out_ is empty here). A read
+                    // that the reactor completes short leaves the socket
+                    // known drained, so the next one is queued as it is:
+                    // no epoll_ctl to re-arm a readiness wait per request.
+                    out_.resize(std::min({out_.capacity(), first_read_max, loop_.buffers.buffer_size()}));
+                    auto [ec, n] = co_await stream_.async_read_some(
+                        asio::buffer(out_.data(), out_.size()), detail::use_tuple);
+                    const bool full = n == out_.size();
+                    if (!ec) {
+                        buffer_ = loop_.buffers.take();
+                        std::memcpy(buffer_.data(), out_.data(), n);
+                        end_ = first = n;
+                    }
+                    out_.clear();
+                    read_error_ = ec;
+                    if (ec) co_return 0;
+                    if (!full) co_return first;
+                }
             }
-            buffer_ = loop_.buffers.take();
+            if (buffer_.empty()) {
+                // Wait for bytes without a buffer, then take one from the loop's pool.
+                if constexpr (requires { stream_.async_wait(asio::socket_base::wait_read, detail::use_tuple); }) {
+                    auto [ec] = co_await stream_.async_wait(asio::socket_base::wait_read, detail::use_tuple);
+                    read_error_ = ec;
+                    if (ec) co_return 0;
+                }
+                buffer_ = loop_.buffers.take();
+            }
             if constexpr (direct_io) {
                 // The socket is readable: read now rather than through a
                 // second reactor operation.
@@ -286,11 +311,13 @@ private:
                     const std::size_t n = stream_.read_some(
                         asio::buffer(buffer_.data() + end_, buffer_.size() - end_), ec);
                     if (ec != asio::error::would_block && ec != asio::error::try_again) {
+                        if (ec && first > 0) co_return first; // the error shows at the next read
                         read_error_ = ec;
                         if (ec) co_return 0;
                         end_ += n;
-                        co_return n;
+                        co_return first + n;
                     }
+                    if (first > 0) co_return first;
                 }
             }
         }
@@ -602,6 +629,9 @@ private:
     }
 
     static constexpr std::size_t flush_threshold = 64 * 1024;
+    // At most this much of out_ receives an idle connection's first bytes
+    // (a typical request head; resize() clears what it exposes).
+    static constexpr std::size_t first_read_max = 2048;
     // Sockets can be read and written without the reactor when they are ready.
     static constexpr bool direct_io = requires(Stream& s, std::error_code& ec) {
         s.non_blocking(true, ec);
