@@ -58,6 +58,7 @@ public:
 
     header_list() = default;
     header_list(std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
+        fields_.reserve(fields.size()); // one allocation, not one per doubling
         for (auto& [name, value] : fields) add(name, value);
     }
 
