@@ -275,9 +275,9 @@ private:
         if (buffer_.empty()) {
             std::size_t first = 0;
             if constexpr (direct_io) {
-                if (direct_) {
+                if (direct_ && out_.empty()) {
                     // Without a buffer, the first bytes are read into out_'s
-                    // storage, unused while idle (out_ is empty here). A read
+                    // storage, unused while idle (everything is written). A read
                     // that the reactor completes short leaves the socket
                     // known drained, so the next one is queued as it is:
                     // no epoll_ctl to re-arm a readiness wait per request.
