@@ -306,20 +306,21 @@ private:
                 buffer_ = loop_.buffers.take();
             }
             if constexpr (direct_io) {
-                // The socket is readable: read now rather than through a
-                // second reactor operation.
+                // The socket is readable (or the first read filled its
+                // storage): read now rather than through a reactor operation.
                 if (direct_) {
                     std::error_code ec;
                     const std::size_t n = stream_.read_some(
                         asio::buffer(buffer_.data() + end_, buffer_.size() - end_), ec);
-                    if (ec != asio::error::would_block && ec != asio::error::try_again) {
-                        if (ec && first > 0) co_return first; // the error shows at the next read
-                        read_error_ = ec;
-                        if (ec) co_return 0;
+                    if (!ec) {
                         end_ += n;
                         co_return first + n;
                     }
-                    if (first > 0) co_return first;
+                    if (first > 0) co_return first; // parsed first; an error shows at the next read
+                    if (ec != asio::error::would_block && ec != asio::error::try_again) {
+                        read_error_ = ec;
+                        co_return 0;
+                    }
                 }
             }
         }
