@@ -8,6 +8,7 @@
 #   ./dev.sh browser              the seed's page clicked through in headless Chromium
 #   ./dev.sh bench-micro          the primitives' micro-benchmarks (release build)
 #   ./dev.sh fuzz [SECONDS]       the connection's libFuzzer target (clang), 60 s by default
+#   ./dev.sh format [--fix]       checks (or fixes) the tree against .clang-format (clang-format 14)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -89,8 +90,18 @@ bench-micro)
     taskset -c 0 build-bench/benchmarks/bench_http "$@"
     for what in event timer timeouts; do taskset -c 0 build-bench/benchmarks/memory_async $what; done
     ;;
+format)
+    # The tree must be formatted: CI fails on any difference, --fix rewrites.
+    install_missing clang-format
+    mapfile -t sources < <(git ls-files '*.hpp' '*.cpp' '*.ipp')
+    if [ "${1:-}" = --fix ]; then
+        clang-format --style=file -i "${sources[@]}"
+    else
+        clang-format --style=file --dry-run -Werror "${sources[@]}"
+    fi
+    ;;
 *)
-    sed -n '2,10p' "$0"
+    sed -n '2,11p' "$0"
     [ "$command" = help ] || exit 2
     ;;
 esac

@@ -46,7 +46,8 @@ awaitable<void> stop_service(lifespan_context& ctx) {
 
 awaitable<response> get_index(request& req) {
     long ticks = req.info<state>().ticks.load();
-    co_return response{200, {{"content-type", "text/html"}},
+    co_return response{200,
+                       {{"content-type", "text/html"}},
                        text_writer("<html><body><p>The service has ticked " +
                                    std::to_string(ticks) + " time(s).</p></body></html>\n")};
 }

@@ -32,7 +32,8 @@ awaitable<response> visits(request& req) {
 }
 
 awaitable<response> items(request&) {
-    co_return response{200, {{"content-type", "application/json"}},
+    co_return response{200,
+                       {{"content-type", "application/json"}},
                        text_writer(R"([{"id":1,"name":"event"},{"id":2,"name":"wait_for"}])")};
 }
 

@@ -38,7 +38,8 @@ awaitable<response> get_index(request& req) {
     auto& st = req.info<state>();
     // Do something asynchronous: wait up to 100 ms for the event.
     co_await st.toggled.wait_for(100ms);
-    co_return response{200, {{"content-type", "text/html"}}, text_writer(render_page(st.toggled.is_set()))};
+    co_return response{
+        200, {{"content-type", "text/html"}}, text_writer(render_page(st.toggled.is_set()))};
 }
 
 awaitable<response> change_event(request& req) {

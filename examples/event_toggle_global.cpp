@@ -24,7 +24,8 @@ static std::string render_page(bool is_set) {
 awaitable<response> get_index(request&) {
     // !!! Do something asynchronous !!! (this line raised in Python)
     co_await toggled.wait_for(100ms);
-    co_return response{200, {{"content-type", "text/html"}}, text_writer(render_page(toggled.is_set()))};
+    co_return response{
+        200, {{"content-type", "text/html"}}, text_writer(render_page(toggled.is_set()))};
 }
 
 awaitable<response> change_event(request& req) {

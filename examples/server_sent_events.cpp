@@ -70,7 +70,8 @@ awaitable<response> get_events(request& req) {
             if (!woke) co_await out.write(": still here\n\n"); // keeps proxies from timing out
         }
     };
-    co_return response{200, {{"cache-control", "no-cache"}},
+    co_return response{200,
+                       {{"cache-control", "no-cache"}},
                        body_writer::from_stream(stream, "text/event-stream")};
 }
 

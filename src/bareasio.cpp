@@ -8,5 +8,5 @@
 
 #include <asio/impl/src.hpp>
 
-#include <bareasio/serve.hpp>
 #include <bareasio/impl/serve.ipp>
+#include <bareasio/serve.hpp>

@@ -13,9 +13,9 @@
 
 #include <algorithm>
 #include <atomic>
-#include <stdexcept>
 #include <cstdlib>
 #include <new>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -32,8 +32,12 @@ void* operator new(std::size_t n) {
     if (void* p = std::malloc(n ? n : 1)) return p;
     throw std::bad_alloc();
 }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p) noexcept {
+    std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+    std::free(p);
+}
 // Asio's recycling allocator gets its blocks from aligned_alloc, not from
 // operator new: count those too, or a cache miss there would go unseen.
 extern "C" void* aligned_alloc(std::size_t align, std::size_t size) noexcept {
@@ -43,9 +47,9 @@ extern "C" void* aligned_alloc(std::size_t align, std::size_t size) noexcept {
 }
 
 namespace bareasio {
-struct request {};   // clashes with http/request.hpp if it leaked in
-class router {};     // clashes with router.hpp
-class server {};     // clashes with server/server.hpp
+struct request {}; // clashes with http/request.hpp if it leaked in
+class router {};   // clashes with router.hpp
+class server {};   // clashes with server/server.hpp
 } // namespace bareasio
 
 using namespace bareasio;
@@ -77,8 +81,13 @@ TEST_CASE("E1 event: a namespace-scope event works once an io_context exists") {
     bool woke = false;
     run_coroutine(ioc, [&]() -> asio::awaitable<void> {
         auto ex = co_await asio::this_coro::executor;
-        asio::co_spawn(ex, [&]() -> asio::awaitable<void> { namespace_scope_event.set(); co_return; },
-                       asio::detached);
+        asio::co_spawn(
+            ex,
+            [&]() -> asio::awaitable<void> {
+                namespace_scope_event.set();
+                co_return;
+            },
+            asio::detached);
         co_await namespace_scope_event.wait();
         woke = true;
     });
@@ -94,17 +103,23 @@ TEST_CASE("E3 event: set releases every waiter in FIFO order, none inline") {
     std::vector<int> order;
     bool inside_set = false;
     for (int i = 0; i < 5; ++i)
-        asio::co_spawn(ioc, [&, i]() -> asio::awaitable<void> {
-            co_await ev.wait();
-            CHECK_FALSE(inside_set);
-            order.push_back(i);
-        }, asio::detached);
-    asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
-        co_await sleep(1ms);
-        inside_set = true;
-        ev.set();
-        inside_set = false;
-    }, asio::detached);
+        asio::co_spawn(
+            ioc,
+            [&, i]() -> asio::awaitable<void> {
+                co_await ev.wait();
+                CHECK_FALSE(inside_set);
+                order.push_back(i);
+            },
+            asio::detached);
+    asio::co_spawn(
+        ioc,
+        [&]() -> asio::awaitable<void> {
+            co_await sleep(1ms);
+            inside_set = true;
+            ev.set();
+            inside_set = false;
+        },
+        asio::detached);
     ioc.run();
     CHECK(order == std::vector<int>{0, 1, 2, 3, 4});
 }
@@ -123,7 +138,8 @@ TEST_CASE("E4 event: waiting on a set event does not complete inside the call") 
     CHECK(completed);
 }
 
-TEST_CASE("E2 E3 event: set from another thread wakes waiters on two io_contexts, each on its own") {
+TEST_CASE(
+    "E2 E3 event: set from another thread wakes waiters on two io_contexts, each on its own") {
     event ev;
     asio::io_context a, b;
     std::thread::id ran_on_a, ran_on_b;
@@ -138,9 +154,16 @@ TEST_CASE("E2 E3 event: set from another thread wakes waiters on two io_contexts
     asio::co_spawn(a, waiter(ran_on_a), asio::detached);
     asio::co_spawn(b, waiter(ran_on_b), asio::detached);
     std::thread::id thread_a, thread_b;
-    std::thread ta([&] { thread_a = std::this_thread::get_id(); a.run(); });
-    std::thread tb([&] { thread_b = std::this_thread::get_id(); b.run(); });
-    while (waiting.load() < 2) std::this_thread::sleep_for(1ms);
+    std::thread ta([&] {
+        thread_a = std::this_thread::get_id();
+        a.run();
+    });
+    std::thread tb([&] {
+        thread_b = std::this_thread::get_id();
+        b.run();
+    });
+    while (waiting.load() < 2)
+        std::this_thread::sleep_for(1ms);
     std::thread setter([&] { ev.set(); });
     setter.join();
     ta.join();
@@ -154,9 +177,8 @@ TEST_CASE("E5 event: a cancelled wait completes with operation_aborted and leave
     event ev;
     asio::cancellation_signal cancel;
     std::error_code cancelled_ec, other_ec = asio::error::would_block;
-    ev.wait(asio::bind_cancellation_slot(cancel.slot(), asio::bind_executor(ioc, [&](std::error_code ec) {
-                cancelled_ec = ec;
-            })));
+    ev.wait(asio::bind_cancellation_slot(
+        cancel.slot(), asio::bind_executor(ioc, [&](std::error_code ec) { cancelled_ec = ec; })));
     ev.wait(asio::bind_executor(ioc, [&](std::error_code ec) { other_ec = ec; }));
     asio::post(ioc, [&] { cancel.emit(asio::cancellation_type::terminal); });
     ioc.run_one(); // the post
@@ -185,7 +207,13 @@ TEST_CASE("E8 event: a pending wait keeps its io_context running") {
     asio::io_context ioc;
     event ev;
     bool woke = false;
-    asio::co_spawn(ioc, [&]() -> asio::awaitable<void> { co_await ev.wait(); woke = true; }, asio::detached);
+    asio::co_spawn(
+        ioc,
+        [&]() -> asio::awaitable<void> {
+            co_await ev.wait();
+            woke = true;
+        },
+        asio::detached);
     std::thread runner([&] { ioc.run(); });
     std::this_thread::sleep_for(20ms);
     CHECK_FALSE(woke); // run() has not returned for lack of work
@@ -215,7 +243,8 @@ TEST_CASE("W1 wait_for: a set event returns at once even with a huge timeout") {
     CHECK(done);
 }
 
-TEST_CASE("W2 wait_for: timeout cancels and finishes the inner operation, then throws timeout_error") {
+TEST_CASE(
+    "W2 wait_for: timeout cancels and finishes the inner operation, then throws timeout_error") {
     asio::io_context ioc;
     event ev;
     bool inner_finished = false, timed_out = false;
@@ -249,7 +278,8 @@ TEST_CASE("W2 wait_for: the non-throwing form reports the timeout as a value") {
     std::optional<int> value = 0;
     run_coroutine(ioc, [&]() -> asio::awaitable<void> {
         completed = co_await wait_for(ev.wait(), 5ms, ignore_timeout);
-        value = co_await wait_for([]() -> asio::awaitable<int> { co_return 7; }(), 1h, ignore_timeout);
+        value =
+            co_await wait_for([]() -> asio::awaitable<int> { co_return 7; }(), 1h, ignore_timeout);
     });
     CHECK_FALSE(completed);
     REQUIRE(value.has_value());
@@ -261,10 +291,12 @@ TEST_CASE("W3 wait_for: an inner error propagates at once, not as a timeout") {
     std::string caught;
     run_coroutine(ioc, [&]() -> asio::awaitable<void> {
         try {
-            co_await wait_for([]() -> asio::awaitable<int> {
-                throw std::runtime_error("inner failure");
-                co_return 0;
-            }(), 24h);
+            co_await wait_for(
+                []() -> asio::awaitable<int> {
+                    throw std::runtime_error("inner failure");
+                    co_return 0;
+                }(),
+                24h);
         } catch (const timeout_error&) {
             caught = "timeout";
         } catch (const std::runtime_error& e) {
@@ -280,8 +312,13 @@ TEST_CASE("W6 stop_token: wait_for sleeps, and wakes as soon as stop is requeste
     bool first = true, second = false;
     run_coroutine(ioc, [&]() -> asio::awaitable<void> {
         first = co_await source.token().wait_for(1ms);
-        asio::co_spawn(co_await asio::this_coro::executor,
-                       [&]() -> asio::awaitable<void> { source.request_stop(); co_return; }, asio::detached);
+        asio::co_spawn(
+            co_await asio::this_coro::executor,
+            [&]() -> asio::awaitable<void> {
+                source.request_stop();
+                co_return;
+            },
+            asio::detached);
         second = co_await source.token().wait_for(24h);
     });
     CHECK_FALSE(first);
@@ -316,7 +353,8 @@ TEST_CASE("G2 G3 task_group: stop_and_join stops cooperative tasks and cancels t
         CHECK(group.running() == 0);
         CHECK(group.failures().empty()); // the group's own cancellation is no failure
     });
-    CHECK(log == std::vector<std::string>{"polite started", "polite stopped", "stubborn cancelled"});
+    CHECK(log ==
+          std::vector<std::string>{"polite started", "polite stopped", "stubborn cancelled"});
 }
 
 TEST_CASE("G3 task_group: a failing task is reported with its name, and join rethrows it") {
@@ -349,10 +387,13 @@ TEST_CASE("E2 event: a waiter on a strand resumes on that strand") {
     auto strand = asio::make_strand(ioc);
     event ev;
     bool on_strand = false;
-    asio::co_spawn(strand, [&]() -> asio::awaitable<void> {
-        co_await ev.wait();
-        on_strand = strand.running_in_this_thread();
-    }, asio::detached);
+    asio::co_spawn(
+        strand,
+        [&]() -> asio::awaitable<void> {
+            co_await ev.wait();
+            on_strand = strand.running_in_this_thread();
+        },
+        asio::detached);
     asio::post(ioc, [&] { ev.set(); });
     ioc.run();
     CHECK(on_strand);
@@ -364,9 +405,11 @@ TEST_CASE("E4 event: waiting on a set event costs no allocation once warm") {
     ev.set();
     long during = -1;
     run_coroutine(ioc, [&]() -> asio::awaitable<void> {
-        for (int i = 0; i < 16; ++i) co_await ev.wait(); // warm the recycling caches
+        for (int i = 0; i < 16; ++i)
+            co_await ev.wait(); // warm the recycling caches
         const long before = allocations.load();
-        for (int i = 0; i < 1000; ++i) co_await ev.wait();
+        for (int i = 0; i < 1000; ++i)
+            co_await ev.wait();
         during = allocations.load() - before;
     });
     CHECK(during == 0);
@@ -377,16 +420,20 @@ TEST_CASE("E5 event: a wait started after cancellation was requested completes a
     event never;
     asio::cancellation_signal cancel;
     std::string outcome;
-    asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
-        asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::hours(1));
-        co_await t.async_wait(asio::experimental::as_tuple(asio::use_awaitable)); // cancelled, ignored
-        try {
-            co_await never.wait();
-            outcome = "woke";
-        } catch (const std::system_error& e) {
-            outcome = e.code() == asio::error::operation_aborted ? "aborted" : e.what();
-        }
-    }, asio::bind_cancellation_slot(cancel.slot(), asio::detached));
+    asio::co_spawn(
+        ioc,
+        [&]() -> asio::awaitable<void> {
+            asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::hours(1));
+            co_await t.async_wait(
+                asio::experimental::as_tuple(asio::use_awaitable)); // cancelled, ignored
+            try {
+                co_await never.wait();
+                outcome = "woke";
+            } catch (const std::system_error& e) {
+                outcome = e.code() == asio::error::operation_aborted ? "aborted" : e.what();
+            }
+        },
+        asio::bind_cancellation_slot(cancel.slot(), asio::detached));
     asio::post(ioc, [&] { cancel.emit(asio::cancellation_type::terminal); });
     ioc.run();
     CHECK(outcome == "aborted");
@@ -399,10 +446,11 @@ TEST_CASE("E5 event: cancel racing set from another thread gives exactly one out
         asio::cancellation_signal cancel;
         int completions = 0;
         std::error_code result;
-        ev.wait(asio::bind_cancellation_slot(cancel.slot(), asio::bind_executor(ioc, [&](std::error_code ec) {
-                    ++completions;
-                    result = ec;
-                })));
+        ev.wait(asio::bind_cancellation_slot(cancel.slot(),
+                                             asio::bind_executor(ioc, [&](std::error_code ec) {
+                                                 ++completions;
+                                                 result = ec;
+                                             })));
         std::thread setter([&] { ev.set(); });
         cancel.emit(asio::cancellation_type::terminal);
         setter.join();
@@ -432,16 +480,19 @@ TEST_CASE("W4 wait_for: cancelling the caller is operation_aborted, never a time
     event never;
     asio::cancellation_signal cancel;
     std::string outcome;
-    asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
-        try {
-            co_await wait_for(never.wait(), 24h);
-            outcome = "woke";
-        } catch (const timeout_error&) {
-            outcome = "timeout";
-        } catch (const std::system_error& e) {
-            outcome = e.code() == asio::error::operation_aborted ? "aborted" : e.what();
-        }
-    }, asio::bind_cancellation_slot(cancel.slot(), asio::detached));
+    asio::co_spawn(
+        ioc,
+        [&]() -> asio::awaitable<void> {
+            try {
+                co_await wait_for(never.wait(), 24h);
+                outcome = "woke";
+            } catch (const timeout_error&) {
+                outcome = "timeout";
+            } catch (const std::system_error& e) {
+                outcome = e.code() == asio::error::operation_aborted ? "aborted" : e.what();
+            }
+        },
+        asio::bind_cancellation_slot(cancel.slot(), asio::detached));
     asio::post(ioc, [&] { cancel.emit(asio::cancellation_type::terminal); });
     ioc.run();
     CHECK(outcome == "aborted");
@@ -503,36 +554,41 @@ TEST_CASE("G2 task_group: request_stop and cancel work from another thread") {
     asio::io_context ioc;
     std::vector<std::string> log;
     std::atomic<bool> started{false};
-    asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
-        task_group group(co_await asio::this_coro::executor);
-        group.spawn("polite", [&](stop_token stop) -> asio::awaitable<void> {
-            co_await stop.wait();
-            log.push_back("polite stopped");
-        });
-        group.spawn("stubborn", [&](stop_token) -> asio::awaitable<void> {
-            event never;
-            started = true;
-            try {
-                co_await never.wait();
-            } catch (const std::system_error&) {
-                log.push_back("stubborn cancelled");
-                throw;
-            }
-        });
-        std::thread other([&] {
-            while (!started) std::this_thread::sleep_for(1ms);
-            group.request_stop();
-            group.cancel();
-        });
-        co_await group.join();
-        other.join();
-        CHECK(group.failures().empty());
-    }, asio::detached);
+    asio::co_spawn(
+        ioc,
+        [&]() -> asio::awaitable<void> {
+            task_group group(co_await asio::this_coro::executor);
+            group.spawn("polite", [&](stop_token stop) -> asio::awaitable<void> {
+                co_await stop.wait();
+                log.push_back("polite stopped");
+            });
+            group.spawn("stubborn", [&](stop_token) -> asio::awaitable<void> {
+                event never;
+                started = true;
+                try {
+                    co_await never.wait();
+                } catch (const std::system_error&) {
+                    log.push_back("stubborn cancelled");
+                    throw;
+                }
+            });
+            std::thread other([&] {
+                while (!started)
+                    std::this_thread::sleep_for(1ms);
+                group.request_stop();
+                group.cancel();
+            });
+            co_await group.join();
+            other.join();
+            CHECK(group.failures().empty());
+        },
+        asio::detached);
     ioc.run();
     CHECK(log.size() == 2);
 }
 
-TEST_CASE("E7 event: destroying an io_context destroys its waiters; others wake; later set is fine") {
+TEST_CASE(
+    "E7 event: destroying an io_context destroys its waiters; others wake; later set is fine") {
     event ev; // outlives the io_context below
     struct on_destroy {
         bool* flag;
@@ -540,17 +596,23 @@ TEST_CASE("E7 event: destroying an io_context destroys its waiters; others wake;
     };
     bool frame_destroyed = false, resumed = false, other_woke = false;
     asio::io_context other;
-    asio::co_spawn(other, [&]() -> asio::awaitable<void> {
-        co_await ev.wait();
-        other_woke = true;
-    }, asio::detached);
+    asio::co_spawn(
+        other,
+        [&]() -> asio::awaitable<void> {
+            co_await ev.wait();
+            other_woke = true;
+        },
+        asio::detached);
     {
         asio::io_context doomed;
-        asio::co_spawn(doomed, [&]() -> asio::awaitable<void> {
-            on_destroy guard{&frame_destroyed};
-            co_await ev.wait();
-            resumed = true;
-        }, asio::detached);
+        asio::co_spawn(
+            doomed,
+            [&]() -> asio::awaitable<void> {
+                on_destroy guard{&frame_destroyed};
+                co_await ev.wait();
+                resumed = true;
+            },
+            asio::detached);
         doomed.poll(); // the coroutine starts and parks on the event
         doomed.stop();
     } // destroyed with a parked waiter
@@ -568,9 +630,8 @@ TEST_CASE("E5 event: partial and total cancellation also complete only that wait
         event ev;
         asio::cancellation_signal cancel;
         std::error_code result;
-        ev.wait(asio::bind_cancellation_slot(cancel.slot(), asio::bind_executor(ioc, [&](std::error_code ec) {
-                    result = ec;
-                })));
+        ev.wait(asio::bind_cancellation_slot(
+            cancel.slot(), asio::bind_executor(ioc, [&](std::error_code ec) { result = ec; })));
         cancel.emit(type);
         ioc.run();
         CHECK(result == asio::error::operation_aborted);
@@ -586,7 +647,8 @@ TEST_CASE("G4 task_group: destroying a group with running tasks is a programming
         asio::io_context ioc;
         {
             task_group group(ioc.get_executor());
-            group.spawn("forgotten", [](stop_token stop) -> asio::awaitable<void> { co_await stop.wait(); });
+            group.spawn("forgotten",
+                        [](stop_token stop) -> asio::awaitable<void> { co_await stop.wait(); });
             ioc.poll();
         }
         _exit(0);
@@ -606,17 +668,21 @@ TEST_CASE("E2 E3 event: waiters spread over many strands each resume on their ow
     asio::io_context ioc;
     constexpr int strands = 11; // more than the batcher's groups: some are flushed early
     std::vector<asio::strand<asio::io_context::executor_type>> pool;
-    for (int i = 0; i < strands; ++i) pool.push_back(asio::make_strand(ioc));
+    for (int i = 0; i < strands; ++i)
+        pool.push_back(asio::make_strand(ioc));
     event ev;
     std::vector<std::vector<int>> order(strands);
     int off_strand = 0;
     for (int n = 0; n < 200; ++n) {
         const int s = (n * 7) % strands; // interleaved, not grouped by strand
-        asio::co_spawn(pool[s], [&, s, n]() -> asio::awaitable<void> {
-            co_await ev.wait();
-            if (!pool[s].running_in_this_thread()) ++off_strand;
-            order[s].push_back(n);
-        }, asio::detached);
+        asio::co_spawn(
+            pool[s],
+            [&, s, n]() -> asio::awaitable<void> {
+                co_await ev.wait();
+                if (!pool[s].running_in_this_thread()) ++off_strand;
+                order[s].push_back(n);
+            },
+            asio::detached);
     }
     ioc.poll(); // all parked
     std::thread setter([&] { ev.set(); });
@@ -647,7 +713,8 @@ TEST_CASE("E3 event: a waiter's handler that throws does not lose the waiters af
     CHECK(ran == std::vector<int>{0, 1, 2});
 }
 
-TEST_CASE("E7 event: waiters released into a context that is then destroyed are destroyed, not resumed") {
+TEST_CASE(
+    "E7 event: waiters released into a context that is then destroyed are destroyed, not resumed") {
     event ev;
     struct on_destroy {
         int* count;
@@ -657,11 +724,14 @@ TEST_CASE("E7 event: waiters released into a context that is then destroyed are 
     {
         asio::io_context doomed;
         for (int i = 0; i < 3; ++i)
-            asio::co_spawn(doomed, [&]() -> asio::awaitable<void> {
-                on_destroy guard{&frames_destroyed};
-                co_await ev.wait();
-                ++resumed;
-            }, asio::detached);
+            asio::co_spawn(
+                doomed,
+                [&]() -> asio::awaitable<void> {
+                    on_destroy guard{&frames_destroyed};
+                    co_await ev.wait();
+                    ++resumed;
+                },
+                asio::detached);
         doomed.poll();
         ev.set(); // their completions are now queued in `doomed`, never run
     }
@@ -676,10 +746,13 @@ TEST_CASE("W1 W2 event wait_for: true when set in time, false on timeout, never 
     bool timed_out_result = true, set_result = false;
     run_coroutine(ioc, [&]() -> asio::awaitable<void> {
         timed_out_result = co_await ev.wait_for(1ms);
-        asio::co_spawn(co_await asio::this_coro::executor, [&]() -> asio::awaitable<void> {
-            co_await sleep(1ms);
-            ev.set();
-        }, asio::detached);
+        asio::co_spawn(
+            co_await asio::this_coro::executor,
+            [&]() -> asio::awaitable<void> {
+                co_await sleep(1ms);
+                ev.set();
+            },
+            asio::detached);
         set_result = co_await ev.wait_for(1h);
     });
     CHECK_FALSE(timed_out_result);
@@ -687,10 +760,10 @@ TEST_CASE("W1 W2 event wait_for: true when set in time, false on timeout, never 
 
     bool completed = false; // already set: still posted, not run inside the call
     ev.wait_for(1h, asio::bind_executor(ioc, [&](std::error_code ec, bool was_set) {
-        CHECK_FALSE(ec);
-        CHECK(was_set);
-        completed = true;
-    }));
+                    CHECK_FALSE(ec);
+                    CHECK(was_set);
+                    completed = true;
+                }));
     CHECK_FALSE(completed);
     ioc.run();
     CHECK(completed);
@@ -713,13 +786,17 @@ TEST_CASE("E4 event: a wait that parks and is woken, or times out, costs no allo
             const bool was_set = co_await ev.wait_until(std::chrono::steady_clock::now());
             if (!was_set) ++timeouts;
         };
-        for (int i = 0; i < 16; ++i) co_await park_and_wake(); // warm the recycling caches
+        for (int i = 0; i < 16; ++i)
+            co_await park_and_wake(); // warm the recycling caches
         long before = allocations.load();
-        for (int i = 0; i < 1000; ++i) co_await park_and_wake();
+        for (int i = 0; i < 1000; ++i)
+            co_await park_and_wake();
         parked = allocations.load() - before;
-        for (int i = 0; i < 16; ++i) co_await time_out();
+        for (int i = 0; i < 16; ++i)
+            co_await time_out();
         before = allocations.load();
-        for (int i = 0; i < 1000; ++i) co_await time_out();
+        for (int i = 0; i < 1000; ++i)
+            co_await time_out();
         timed_out = allocations.load() - before;
     });
     CHECK(parked == 0);
@@ -737,10 +814,11 @@ TEST_CASE("E5 E6 event wait_for: cancellation and destruction are errors, not ti
                             signal.slot(), asio::bind_executor(ioc, [&](std::error_code ec, bool) {
                                 cancelled = ec;
                             })));
-        ev.wait_for(1h, asio::bind_executor(ioc, [&](std::error_code ec, bool) { destroyed = ec; }));
+        ev.wait_for(1h,
+                    asio::bind_executor(ioc, [&](std::error_code ec, bool) { destroyed = ec; }));
         ioc.poll();
         signal.emit(asio::cancellation_type::terminal);
-    } // destroyed with the second wait parked
+    }          // destroyed with the second wait parked
     ioc.run(); // returns: both timers were cancelled, no 1 h wait is left
     CHECK(cancelled == asio::error::operation_aborted);
     CHECK(destroyed == errc::event_destroyed);
@@ -755,11 +833,14 @@ TEST_CASE("E7 event wait_for: a timed wait dies with its io_context") {
     bool frame_destroyed = false, resumed = false;
     {
         asio::io_context doomed;
-        asio::co_spawn(doomed, [&]() -> asio::awaitable<void> {
-            on_destroy guard{&frame_destroyed};
-            co_await ev.wait_for(1h);
-            resumed = true;
-        }, asio::detached);
+        asio::co_spawn(
+            doomed,
+            [&]() -> asio::awaitable<void> {
+                on_destroy guard{&frame_destroyed};
+                co_await ev.wait_for(1h);
+                resumed = true;
+            },
+            asio::detached);
         doomed.poll();
     }
     CHECK(frame_destroyed);
@@ -801,13 +882,16 @@ TEST_CASE("E7 event wait_for: set, then the context dies before the timer's comp
     bool frame_destroyed = false, resumed = false;
     {
         asio::io_context doomed;
-        asio::co_spawn(doomed, [&]() -> asio::awaitable<void> {
-            on_destroy guard{&frame_destroyed};
-            co_await ev.wait_for(1h);
-            resumed = true;
-        }, asio::detached);
-        doomed.poll(); // parked, its timer armed
-        ev.set();      // posts the wake-up into `doomed`
+        asio::co_spawn(
+            doomed,
+            [&]() -> asio::awaitable<void> {
+                on_destroy guard{&frame_destroyed};
+                co_await ev.wait_for(1h);
+                resumed = true;
+            },
+            asio::detached);
+        doomed.poll();    // parked, its timer armed
+        ev.set();         // posts the wake-up into `doomed`
         doomed.run_one(); // the wake-up cancels the timer; the timer's completion is queued
     } // destroyed with that completion unrun: the waiter and its frame must go with it
     CHECK(frame_destroyed);

@@ -47,7 +47,8 @@ parsed parse_all(std::string_view input, std::size_t piece, parser_limits limits
             }
             body += piece_copy;
             if (step.what == event_kind::head_complete) out.targets.push_back(head.target);
-            if (step.what == event_kind::message_complete) out.bodies.push_back(std::exchange(body, {}));
+            if (step.what == event_kind::message_complete)
+                out.bodies.push_back(std::exchange(body, {}));
             if (step.what == event_kind::need_more) break;
         }
         if (fed == input.size()) return out;
@@ -123,12 +124,13 @@ TEST_CASE("request_parser: a request's head, headers and flags") {
 }
 
 TEST_CASE("request_parser: pipelined requests, whole and split at every size") {
-    const std::string input =
-        "GET /one HTTP/1.1\r\nHost: h\r\n\r\n"
-        "POST /two HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"
-        "POST /three HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nwiki\r\n5\r\npedia\r\n0\r\n\r\n"
-        "GET /four HTTP/1.0\r\n\r\n";
-    for (std::size_t piece : {input.size(), std::size_t{1}, std::size_t{2}, std::size_t{7}, std::size_t{64}}) {
+    const std::string input = "GET /one HTTP/1.1\r\nHost: h\r\n\r\n"
+                              "POST /two HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"
+                              "POST /three HTTP/1.1\r\nTransfer-Encoding: "
+                              "chunked\r\n\r\n4\r\nwiki\r\n5\r\npedia\r\n0\r\n\r\n"
+                              "GET /four HTTP/1.0\r\n\r\n";
+    for (std::size_t piece :
+         {input.size(), std::size_t{1}, std::size_t{2}, std::size_t{7}, std::size_t{64}}) {
         CAPTURE(piece);
         auto out = parse_all(input, piece);
         CHECK(out.error == 0);
@@ -145,19 +147,26 @@ TEST_CASE("request_parser: HTTP/1.0 and Connection: close turn keep-alive off") 
     CHECK_FALSE(head.keep_alive);
     request_head head2;
     request_parser parser2(head2);
-    REQUIRE(parser2.parse("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").what == event_kind::head_complete);
+    REQUIRE(parser2.parse("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").what ==
+            event_kind::head_complete);
     CHECK(head2.keep_alive);
     request_head head3;
     request_parser parser3(head3);
-    REQUIRE(parser3.parse("GET / HTTP/1.1\r\nConnection: close\r\n\r\n").what == event_kind::head_complete);
+    REQUIRE(parser3.parse("GET / HTTP/1.1\r\nConnection: close\r\n\r\n").what ==
+            event_kind::head_complete);
     CHECK_FALSE(head3.keep_alive);
 }
 
 TEST_CASE("request_parser: malformed input and smuggling attempts are errors") {
     CHECK(parse_all("NOT HTTP\r\n\r\n", 100).error == 400);
-    CHECK(parse_all("GET / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 100).error == 400);
-    CHECK(parse_all("GET / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", 100).error == 400);
-    CHECK(parse_all("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 100).error == 400);
+    CHECK(
+        parse_all("GET / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 100)
+            .error == 400);
+    CHECK(
+        parse_all("GET / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", 100).error ==
+        400);
+    CHECK(parse_all("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 100).error ==
+          400);
     CHECK(parse_all("GET / HTTP/1.1\r\nBad Header: x\r\n\r\n", 100).error == 400);
 }
 
@@ -187,11 +196,13 @@ TEST_CASE("request_parser: framing tricks behind request smuggling are 400") {
     // Transfer-Encoding that is not chunked last, or chunked twice.
     CHECK(rejected("POST / HTTP/1.1\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n"));
     // Chunk sizes: not hex, overflowing, with a bare LF, and extension abuse.
-    CHECK(rejected("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5g\r\nhello\r\n0\r\n\r\n"));
+    CHECK(
+        rejected("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5g\r\nhello\r\n0\r\n\r\n"));
     CHECK(rejected("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
                    "fffffffffffffffff\r\nx\r\n0\r\n\r\n"));
     CHECK(rejected("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n"));
-    CHECK(rejected("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5;a\"b\r\nhello\r\n0\r\n\r\n"));
+    CHECK(rejected(
+        "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5;a\"b\r\nhello\r\n0\r\n\r\n"));
     // A chunk's data longer than its size.
     CHECK(rejected("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhello\r\n0\r\n\r\n"));
     // Content-Length that is not a number, or negative.
@@ -201,7 +212,9 @@ TEST_CASE("request_parser: framing tricks behind request smuggling are 400") {
 
 TEST_CASE("request_parser: limits answer 431 and 414") {
     parser_limits small{.max_header_bytes = 64, .max_header_count = 2, .max_url_bytes = 16};
-    CHECK(parse_all("GET / HTTP/1.1\r\nX: " + std::string(100, 'a') + "\r\n\r\n", 100, small).error == 431);
+    CHECK(
+        parse_all("GET / HTTP/1.1\r\nX: " + std::string(100, 'a') + "\r\n\r\n", 100, small).error ==
+        431);
     CHECK(parse_all("GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", 100, small).error == 431);
     CHECK(parse_all("GET /" + std::string(40, 'u') + " HTTP/1.1\r\n\r\n", 100, small).error == 414);
 }
@@ -234,7 +247,8 @@ TEST_CASE("serializer: streams are chunked for HTTP/1.1 and close-delimited for 
     CHECK(write_head(out, response(200, {}, body), "D", {.version = 11}) == body_framing::chunked);
     CHECK(out.find("Transfer-Encoding: chunked\r\n") != std::string::npos);
     out.clear();
-    CHECK(write_head(out, response(200, {}, body), "D", {.version = 10}) == body_framing::until_close);
+    CHECK(write_head(out, response(200, {}, body), "D", {.version = 10}) ==
+          body_framing::until_close);
     CHECK(out.find("Connection: close\r\n") != std::string::npos);
     out.clear();
     write_chunk(out, "wiki");
@@ -265,7 +279,8 @@ TEST_CASE("date_cache: IMF-fixdate") {
 
 TEST_CASE("http dates: format and parse agree; other forms and garbage are refused") {
     CHECK(http_date(784111777) == "Sun, 06 Nov 1994 08:49:37 GMT");
-    CHECK(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT") == std::optional<std::time_t>(784111777));
+    CHECK(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT") ==
+          std::optional<std::time_t>(784111777));
     CHECK(parse_http_date(http_date(1'795'000'000)) == std::optional<std::time_t>(1'795'000'000));
     CHECK_FALSE(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT")); // RFC 850
     CHECK_FALSE(parse_http_date("Sun Nov  6 08:49:37 1994"));       // asctime
@@ -297,7 +312,8 @@ TEST_CASE("cookies: request cookies are parsed leniently, the first of a repeate
     CHECK(request_cookies(request(std::move(none))).size() == 0);
 }
 
-TEST_CASE("cookies: Set-Cookie with every attribute; unsafe names, values and attributes are refused") {
+TEST_CASE(
+    "cookies: Set-Cookie with every attribute; unsafe names, values and attributes are refused") {
     using namespace std::chrono_literals;
     cookie full{.name = "session",
                 .value = "abc123",
@@ -308,13 +324,16 @@ TEST_CASE("cookies: Set-Cookie with every attribute; unsafe names, values and at
                 .secure = true,
                 .http_only = true,
                 .same_site = same_site_policy::strict};
-    CHECK(format_set_cookie(full) == "session=abc123; Max-Age=3600; Expires=Sun, 06 Nov 1994 08:49:37 GMT; "
-                                     "Domain=example.com; Path=/app; Secure; HttpOnly; SameSite=Strict");
-    CHECK(format_set_cookie({.name = "x", .value = "", .same_site = same_site_policy::lax}) == "x=; SameSite=Lax");
+    CHECK(format_set_cookie(full) ==
+          "session=abc123; Max-Age=3600; Expires=Sun, 06 Nov 1994 08:49:37 GMT; "
+          "Domain=example.com; Path=/app; Secure; HttpOnly; SameSite=Strict");
+    CHECK(format_set_cookie({.name = "x", .value = "", .same_site = same_site_policy::lax}) ==
+          "x=; SameSite=Lax");
 
     response res;
     set_cookie(res, {.name = "a", .value = "1"});
-    set_cookie(res, {.name = "b", .value = "2", .secure = true, .same_site = same_site_policy::none});
+    set_cookie(res,
+               {.name = "b", .value = "2", .secure = true, .same_site = same_site_policy::none});
     delete_cookie(res, "old");
     auto all = res.headers.get_all("set-cookie");
     REQUIRE(all.size() == 3);
@@ -322,13 +341,18 @@ TEST_CASE("cookies: Set-Cookie with every attribute; unsafe names, values and at
     CHECK(all[1] == "b=2; Secure; SameSite=None");
     CHECK(all[2] == "old=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/");
 
-    CHECK_THROWS_AS(format_set_cookie({.name = "a", .value = "x\r\nSet-Cookie: admin=1"}), std::invalid_argument);
-    CHECK_THROWS_AS(format_set_cookie({.name = "a", .value = "x; Domain=evil"}), std::invalid_argument);
-    CHECK_THROWS_AS(format_set_cookie({.name = "a", .value = "caf\xc3\xa9"}), std::invalid_argument);
+    CHECK_THROWS_AS(format_set_cookie({.name = "a", .value = "x\r\nSet-Cookie: admin=1"}),
+                    std::invalid_argument);
+    CHECK_THROWS_AS(format_set_cookie({.name = "a", .value = "x; Domain=evil"}),
+                    std::invalid_argument);
+    CHECK_THROWS_AS(format_set_cookie({.name = "a", .value = "caf\xc3\xa9"}),
+                    std::invalid_argument);
     CHECK_THROWS_AS(format_set_cookie({.name = "a b", .value = "1"}), std::invalid_argument);
     CHECK_THROWS_AS(format_set_cookie({.name = "", .value = "1"}), std::invalid_argument);
-    CHECK_THROWS_AS(format_set_cookie({.name = "a", .value = "1", .path = "/; HttpOnly"}), std::invalid_argument);
-    CHECK_THROWS_AS(format_set_cookie({.name = "a", .value = "1", .domain = "x\ny"}), std::invalid_argument);
+    CHECK_THROWS_AS(format_set_cookie({.name = "a", .value = "1", .path = "/; HttpOnly"}),
+                    std::invalid_argument);
+    CHECK_THROWS_AS(format_set_cookie({.name = "a", .value = "1", .domain = "x\ny"}),
+                    std::invalid_argument);
     try {
         format_set_cookie({.name = "a", .value = "1", .same_site = same_site_policy::none});
         FAIL("SameSite=None without Secure was accepted");
@@ -343,28 +367,39 @@ TEST_CASE("readers: text, bytes and JSON from a body stream, with the body limit
     std::vector<std::byte> bytes;
     nlohmann::json value;
     int too_large = 0, bad_json = 0;
-    asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
-        string_body_source s1("hello world", 3);
-        request r1(request_head{}, &s1);
-        text = co_await text_reader(r1);
+    asio::co_spawn(
+        ioc,
+        [&]() -> asio::awaitable<void> {
+            string_body_source s1("hello world", 3);
+            request r1(request_head{}, &s1);
+            text = co_await text_reader(r1);
 
-        string_body_source s2("ab");
-        request r2(request_head{}, &s2);
-        bytes = co_await bytes_reader(r2);
+            string_body_source s2("ab");
+            request r2(request_head{}, &s2);
+            bytes = co_await bytes_reader(r2);
 
-        string_body_source s3(R"({"message": "Hello, World!"})", 5);
-        request r3(request_head{}, &s3);
-        value = co_await json_reader(r3);
+            string_body_source s3(R"({"message": "Hello, World!"})", 5);
+            request r3(request_head{}, &s3);
+            value = co_await json_reader(r3);
 
-        string_body_source s4(std::string(100, 'x'), 7);
-        request r4(request_head{}, &s4);
-        r4.body().set_limit(50);
-        try { co_await text_reader(r4); } catch (const http_error& e) { too_large = e.status(); }
+            string_body_source s4(std::string(100, 'x'), 7);
+            request r4(request_head{}, &s4);
+            r4.body().set_limit(50);
+            try {
+                co_await text_reader(r4);
+            } catch (const http_error& e) {
+                too_large = e.status();
+            }
 
-        string_body_source s5("{not json");
-        request r5(request_head{}, &s5);
-        try { co_await json_reader(r5); } catch (const http_error& e) { bad_json = e.status(); }
-    }, asio::detached);
+            string_body_source s5("{not json");
+            request r5(request_head{}, &s5);
+            try {
+                co_await json_reader(r5);
+            } catch (const http_error& e) {
+                bad_json = e.status();
+            }
+        },
+        asio::detached);
     ioc.run();
     CHECK(text == "hello world");
     CHECK(bytes.size() == 2);
@@ -380,20 +415,24 @@ TEST_CASE("writers: bodies and content types") {
     auto j = json_writer({{"message", "Hello, World!"}});
     CHECK(j.data() == R"({"message":"Hello, World!"})");
     CHECK(j.content_type() == "application/json");
-    auto s = stream_writer([](body_sink&) -> asio::awaitable<void> { co_return; }, "text/event-stream");
+    auto s =
+        stream_writer([](body_sink&) -> asio::awaitable<void> { co_return; }, "text/event-stream");
     CHECK(s.type() == body_writer::kind::stream);
     CHECK_FALSE(s.length());
 }
 
 TEST_CASE("shared_info: typed access with a clear error on the wrong type") {
-    struct state { int n = 3; };
+    struct state {
+        int n = 3;
+    };
     auto info = shared_info::make(state{});
     CHECK(info.get<state>().n == 3);
     try {
         info.get<int>();
         FAIL("expected an error");
     } catch (const std::logic_error& e) {
-        CHECK(std::string(e.what()).find("info<int>() but the application's info is a") != std::string::npos);
+        CHECK(std::string(e.what()).find("info<int>() but the application's info is a") !=
+              std::string::npos);
     }
     CHECK_THROWS_AS(shared_info{}.get<int>(), std::logic_error);
 }

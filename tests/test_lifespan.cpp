@@ -37,15 +37,20 @@ TEST_CASE("lifespan: a failing startup undoes what ran before it, last first, an
     std::vector<std::string> log;
     application app;
     app.lifespan.add("database", record(log, "open db"), record(log, "close db"));
-    app.lifespan.on_startup([&](lifespan_context& ctx) -> awaitable<void> {
-        ctx.services.spawn("ticker", until_stopped(log));
-        co_return;
-    }, "start ticker");
+    app.lifespan.on_startup(
+        [&](lifespan_context& ctx) -> awaitable<void> {
+            ctx.services.spawn("ticker", until_stopped(log));
+            co_return;
+        },
+        "start ticker");
     app.lifespan.on_shutdown(record(log, "flush metrics"), "flush metrics");
-    app.lifespan.add("cache", [](lifespan_context&) -> awaitable<void> {
-        throw std::runtime_error("cache unreachable");
-        co_return;
-    }, record(log, "close cache"));
+    app.lifespan.add(
+        "cache",
+        [](lifespan_context&) -> awaitable<void> {
+            throw std::runtime_error("cache unreachable");
+            co_return;
+        },
+        record(log, "close cache"));
     app.lifespan.on_shutdown(record(log, "late shutdown"), "late shutdown");
 
     bool served = false;
@@ -62,18 +67,21 @@ TEST_CASE("lifespan: a failing startup undoes what ran before it, last first, an
     CHECK(message == "cache failed: cache unreachable");
     // Registered before the failing stage: undone, last first. The failing
     // stage's own undo and everything after it: not run.
-    CHECK(log == std::vector<std::string>{"open db", "service running", "flush metrics",
-                                          "close db", "service stopped"});
+    CHECK(log == std::vector<std::string>{"open db", "service running", "flush metrics", "close db",
+                                          "service stopped"});
 }
 
-TEST_CASE("lifespan: a throwing shutdown handler is logged, the others still run, the end is not clean") {
+TEST_CASE(
+    "lifespan: a throwing shutdown handler is logged, the others still run, the end is not clean") {
     std::vector<std::string> log;
     application app;
     app.lifespan.on_shutdown(record(log, "first registered"));
-    app.lifespan.on_shutdown([](lifespan_context&) -> awaitable<void> {
-        throw std::runtime_error("disk full");
-        co_return;
-    }, "write report");
+    app.lifespan.on_shutdown(
+        [](lifespan_context&) -> awaitable<void> {
+            throw std::runtime_error("disk full");
+            co_return;
+        },
+        "write report");
     app.lifespan.on_shutdown(record(log, "last registered"));
     CHECK_THROWS_WITH_AS(testing::run(app, [](testing::client&) -> awaitable<void> { co_return; }),
                          "the lifespan did not end cleanly (see the log)", std::runtime_error);
@@ -85,11 +93,13 @@ TEST_CASE("services: restart policy runs a failing service again until it settle
     bool settled = false;
     application app;
     app.lifespan.on_startup([&](lifespan_context& ctx) -> awaitable<void> {
-        ctx.services.spawn("flaky", [&](stop_token stop) -> awaitable<void> {
-            if (++runs < 3) throw std::runtime_error("not yet");
-            settled = true;
-            co_await stop.wait();
-        }, {.on_failure = service_failure::restart, .restart_delay = 1ms});
+        ctx.services.spawn("flaky",
+                           [&](stop_token stop) -> awaitable<void> {
+                               if (++runs < 3) throw std::runtime_error("not yet");
+                               settled = true;
+                               co_await stop.wait();
+                           },
+                           {.on_failure = service_failure::restart, .restart_delay = 1ms});
         co_return;
     });
     testing::run(app, [&](testing::client&) -> awaitable<void> {
@@ -107,11 +117,13 @@ TEST_CASE("services: a restarting service stops waiting for its next run when as
     int runs = 0;
     application app;
     app.lifespan.on_startup([&](lifespan_context& ctx) -> awaitable<void> {
-        ctx.services.spawn("always failing", [&](stop_token) -> awaitable<void> {
-            ++runs;
-            throw std::runtime_error("broken");
-            co_return;
-        }, {.on_failure = service_failure::restart, .restart_delay = 1h});
+        ctx.services.spawn("always failing",
+                           [&](stop_token) -> awaitable<void> {
+                               ++runs;
+                               throw std::runtime_error("broken");
+                               co_return;
+                           },
+                           {.on_failure = service_failure::restart, .restart_delay = 1h});
         co_return;
     });
     testing::run(app, [](testing::client&) -> awaitable<void> { co_return; });
@@ -122,16 +134,19 @@ TEST_CASE("services: ignore policy logs the failure and lets the service end") {
     int runs = 0;
     application app;
     app.lifespan.on_startup([&](lifespan_context& ctx) -> awaitable<void> {
-        ctx.services.spawn("best effort", [&](stop_token) -> awaitable<void> {
-            ++runs;
-            throw std::runtime_error("no network");
-            co_return;
-        }, {.on_failure = service_failure::ignore});
+        ctx.services.spawn("best effort",
+                           [&](stop_token) -> awaitable<void> {
+                               ++runs;
+                               throw std::runtime_error("no network");
+                               co_return;
+                           },
+                           {.on_failure = service_failure::ignore});
         co_return;
     });
     bool stop_requested = true;
     testing::run(app, [&](testing::client& c) -> awaitable<void> {
-        while (c.services().running() != 0) co_await asio::post(asio::use_awaitable);
+        while (c.services().running() != 0)
+            co_await asio::post(asio::use_awaitable);
         stop_requested = c.stop_requested();
     });
     CHECK(runs == 1);
@@ -148,10 +163,13 @@ TEST_CASE("services: the default policy stops the server and makes the end uncle
         co_return;
     });
     bool stop_requested = false;
-    CHECK_THROWS_AS(testing::run(app, [&](testing::client& c) -> awaitable<void> {
-        while (c.services().running() != 0) co_await asio::post(asio::use_awaitable);
-        stop_requested = c.stop_requested();
-    }), std::runtime_error);
+    CHECK_THROWS_AS(testing::run(app,
+                                 [&](testing::client& c) -> awaitable<void> {
+                                     while (c.services().running() != 0)
+                                         co_await asio::post(asio::use_awaitable);
+                                     stop_requested = c.stop_requested();
+                                 }),
+                    std::runtime_error);
     CHECK(stop_requested);
 
     // The real server: the failure stops it, and the exit code says so.
@@ -171,12 +189,13 @@ TEST_CASE("testing client: requests go through the router, with the info and the
     });
     app.http_router.add({"GET"}, "/hits", [](request& req) -> awaitable<response> {
         auto& c = req.info<counter>();
-        co_return response{200, {{"x-started", std::to_string(c.started)}},
-                           text_writer(std::to_string(++c.hits))};
+        co_return response{
+            200, {{"x-started", std::to_string(c.started)}}, text_writer(std::to_string(++c.hits))};
     });
     app.http_router.add({"POST"}, "/echo/{name}", [](request& req) -> awaitable<response> {
         std::string body = co_await text_reader(req);
-        co_return response{200, {}, text_writer(req.matches().get<std::string>("name") + ":" + body)};
+        co_return response{
+            200, {}, text_writer(req.matches().get<std::string>("name") + ":" + body)};
     });
     app.http_router.add({"GET"}, "/teapot", [](request&) -> awaitable<response> {
         throw http_error(418, "short and stout");
@@ -187,10 +206,14 @@ TEST_CASE("testing client: requests go through the router, with the info and the
         co_return 200;
     });
     app.http_router.add({"GET"}, "/stream", [](request&) -> awaitable<response> {
-        co_return response{200, {}, body_writer::from_stream([](body_sink& out) -> awaitable<void> {
-            co_await out.write("a");
-            co_await out.write("b");
-        }, "text/plain")};
+        co_return response{200,
+                           {},
+                           body_writer::from_stream(
+                               [](body_sink& out) -> awaitable<void> {
+                                   co_await out.write("a");
+                                   co_await out.write("b");
+                               },
+                               "text/plain")};
     });
     testing::run(app, [](testing::client& c) -> awaitable<void> {
         auto r = co_await c.get("/hits");
@@ -218,8 +241,9 @@ TEST_CASE("with_timeout: a handler past its deadline is cancelled, then the clie
     bool cancelled = false, finished_before_answer = false;
     event never;
     application app;
-    app.http_router.add({"GET"}, "/stuck", with_timeout(std::chrono::milliseconds(20),
-        [&](request&) -> awaitable<response> {
+    app.http_router.add(
+        {"GET"}, "/stuck",
+        with_timeout(std::chrono::milliseconds(20), [&](request&) -> awaitable<response> {
             try {
                 co_await never.wait();
             } catch (const std::system_error& e) {
@@ -229,13 +253,18 @@ TEST_CASE("with_timeout: a handler past its deadline is cancelled, then the clie
             }
             co_return 200;
         }));
-    app.http_router.add({"GET"}, "/quick", with_timeout(std::chrono::hours(1),
-        [](request&) -> awaitable<response> { co_return response{200, {}, text_writer("fine")}; }));
-    app.http_router.add({"GET"}, "/busy", with_timeout(std::chrono::milliseconds(20),
-        [&](request&) -> awaitable<response> {
-            co_await never.wait();
-            co_return 200;
-        }, 503));
+    app.http_router.add({"GET"}, "/quick",
+                        with_timeout(std::chrono::hours(1), [](request&) -> awaitable<response> {
+                            co_return response{200, {}, text_writer("fine")};
+                        }));
+    app.http_router.add({"GET"}, "/busy",
+                        with_timeout(
+                            std::chrono::milliseconds(20),
+                            [&](request&) -> awaitable<response> {
+                                co_await never.wait();
+                                co_return 200;
+                            },
+                            503));
     testing::run(app, [&](testing::client& c) -> awaitable<void> {
         auto r = co_await c.get("/stuck");
         CHECK(r.status == 504);
@@ -246,7 +275,8 @@ TEST_CASE("with_timeout: a handler past its deadline is cancelled, then the clie
     });
 }
 
-TEST_CASE("middleware: in and out in order, short-circuit, request changes and context reach the handler") {
+TEST_CASE("middleware: in and out in order, short-circuit, request changes and context reach the "
+          "handler") {
     std::vector<std::string> trace;
     application app;
     auto tracer = [&](std::string name) -> middleware {
@@ -264,8 +294,9 @@ TEST_CASE("middleware: in and out in order, short-circuit, request changes and c
         req.context().set("user", std::string("ann"));
         co_return co_await next(req);
     });
-    app.http_router.add({"GET"}, "/me", with_middleware({tracer("route")},
-        [&](request& req) -> awaitable<response> {
+    app.http_router.add(
+        {"GET"}, "/me",
+        with_middleware({tracer("route")}, [&](request& req) -> awaitable<response> {
             trace.push_back("handler");
             auto* user = req.context().get<std::string>("user");
             co_return response{200, {}, text_writer(user ? *user : "nobody")};

@@ -11,19 +11,25 @@ using namespace bareasio;
 
 namespace {
 http_handler named(std::string name) {
-    return [name](request&) -> asio::awaitable<response> { co_return response{200, {{"x-route", name}}}; };
+    return [name](request&) -> asio::awaitable<response> {
+        co_return response{200, {{"x-route", name}}};
+    };
 }
 
-std::string route_of(const router& r, std::string_view method, std::string_view path, route_matches& m) {
+std::string route_of(const router& r, std::string_view method, std::string_view path,
+                     route_matches& m) {
     auto result = r.match(method, path, m);
     if (!result.handler) return std::to_string(result.status);
     request req;
     asio::io_context ioc;
     std::string name;
-    asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
-        auto res = co_await (*result.handler)(req);
-        name = std::string(*res.headers.get("x-route"));
-    }, asio::detached);
+    asio::co_spawn(
+        ioc,
+        [&]() -> asio::awaitable<void> {
+            auto res = co_await (*result.handler)(req);
+            name = std::string(*res.headers.get("x-route"));
+        },
+        asio::detached);
     ioc.run();
     return name;
 }

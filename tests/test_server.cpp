@@ -36,13 +36,18 @@ application& seed_app(application& app) {
     app.http_router.add({"GET"}, "/", [](request& req) -> awaitable<response> {
         auto& st = req.info<seed_state>();
         co_await wait_for(st.toggled.wait(), st.wait, ignore_timeout);
-        co_return response{200, {{"content-type", "text/html"}},
-                           text_writer(st.toggled.is_set() ? "<button>Clear</button>" : "<button>Set</button>")};
+        co_return response{
+            200,
+            {{"content-type", "text/html"}},
+            text_writer(st.toggled.is_set() ? "<button>Clear</button>" : "<button>Set</button>")};
     });
     app.http_router.add({"POST"}, "/change_event", [](request& req) -> awaitable<response> {
         auto& st = req.info<seed_state>();
         std::string body = co_await text_reader(req);
-        if (body == "True") st.toggled.set(); else st.toggled.clear();
+        if (body == "True")
+            st.toggled.set();
+        else
+            st.toggled.clear();
         co_return 204;
     });
     return app;
@@ -65,18 +70,25 @@ application& test_app(application& app) {
         co_return 200;
     });
     app.http_router.add({"GET"}, "/stream", [](request&) -> awaitable<response> {
-        co_return response{200, {}, stream_writer([](body_sink& out) -> awaitable<void> {
-            for (int i = 0; i < 3; ++i) co_await out.write("part" + std::to_string(i) + ";");
-        }, "text/plain")};
+        co_return response{200,
+                           {},
+                           stream_writer(
+                               [](body_sink& out) -> awaitable<void> {
+                                   for (int i = 0; i < 3; ++i)
+                                       co_await out.write("part" + std::to_string(i) + ";");
+                               },
+                               "text/plain")};
     });
     app.http_router.add({"GET"}, "/query", [](request& req) -> awaitable<response> {
-        co_return response{200, {}, text_writer(std::string(req.query().get("q").value_or("none")))};
+        co_return response{
+            200, {}, text_writer(std::string(req.query().get("q").value_or("none")))};
     });
     app.http_router.add({"POST"}, "/json", [](request& req) -> awaitable<response> {
         auto value = co_await json_reader(req);
         co_return response{200, {}, json_writer({{"got", value["n"].get<int>() + 1}})};
     });
-    app.http_router.add({"GET"}, "/ignore-body", [](request&) -> awaitable<response> { co_return 200; });
+    app.http_router.add({"GET"}, "/ignore-body",
+                        [](request&) -> awaitable<response> { co_return 200; });
     return app;
 }
 
@@ -145,7 +157,8 @@ TEST_CASE("pipelining: 16 requests in one write are answered in order") {
     test::running_server server(test_app(app));
     test::raw_client client(server.port());
     std::string batch;
-    for (int i = 0; i < 16; ++i) batch += get("/echo/r" + std::to_string(i));
+    for (int i = 0; i < 16; ++i)
+        batch += get("/echo/r" + std::to_string(i));
     client.send(batch);
     for (int i = 0; i < 16; ++i) {
         auto res = client.read_response();
@@ -158,7 +171,8 @@ TEST_CASE("a response larger than the socket takes at once arrives whole, then t
     // the reactor once the client reads.
     application app;
     std::string big(8 * 1024 * 1024, '\0');
-    for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + i % 23);
+    for (std::size_t i = 0; i < big.size(); ++i)
+        big[i] = static_cast<char>('a' + i % 23);
     app.http_router.add({"GET"}, "/big", [&](request&) -> awaitable<response> {
         co_return response{200, {}, text_writer(big)};
     });
@@ -180,7 +194,8 @@ TEST_CASE("a request split across many reads is parsed") {
     application app;
     test::running_server server(test_app(app));
     test::raw_client client(server.port());
-    std::string request = "POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\n\r\nhello world";
+    std::string request =
+        "POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\n\r\nhello world";
     for (char c : request) {
         client.send(std::string_view(&c, 1));
         std::this_thread::sleep_for(1ms);
@@ -188,7 +203,8 @@ TEST_CASE("a request split across many reads is parsed") {
     CHECK(client.read_response().body == "11:hello world");
 }
 
-TEST_CASE("an idle connection's next request, longer than its first read, arrives whole or in parts") {
+TEST_CASE(
+    "an idle connection's next request, longer than its first read, arrives whole or in parts") {
     // An idle connection reads a request's first bytes into its output
     // string's storage (as large as its last response, at most 2 KiB), then
     // the rest into a read buffer.
@@ -199,12 +215,14 @@ TEST_CASE("an idle connection's next request, longer than its first read, arrive
     CHECK(client.read_response().body == "a");
 
     const std::string body(3000, 'b');
-    const std::string upload = "POST /upload HTTP/1.1\r\nHost: t\r\nX-Pad: " + std::string(5000, 'p') +
-                               "\r\nContent-Length: 3000\r\n\r\n" + body;
+    const std::string upload =
+        "POST /upload HTTP/1.1\r\nHost: t\r\nX-Pad: " + std::string(5000, 'p') +
+        "\r\nContent-Length: 3000\r\n\r\n" + body;
     client.send(upload);
     CHECK(client.read_response().body == "3000:" + body);
 
-    for (std::size_t split : {std::size_t{1}, std::size_t{100}, std::size_t{2048}, std::size_t{2049}}) {
+    for (std::size_t split :
+         {std::size_t{1}, std::size_t{100}, std::size_t{2048}, std::size_t{2049}}) {
         CAPTURE(split);
         std::this_thread::sleep_for(20ms); // idle again
         client.send(std::string_view(upload).substr(0, split));
@@ -257,7 +275,8 @@ TEST_CASE("Expect: 100-continue is answered when the handler reads the body") {
     application app;
     test::running_server server(test_app(app));
     test::raw_client client(server.port());
-    client.send("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+    client.send(
+        "POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
     auto interim = client.read_response();
     CHECK(interim.status == 100);
     client.send("hello");
@@ -268,7 +287,8 @@ TEST_CASE("Expect: 100-continue on a route that ignores the body closes instead 
     application app;
     test::running_server server(test_app(app));
     test::raw_client client(server.port());
-    client.send("POST /ignore-body HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+    client.send("POST /ignore-body HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nExpect: "
+                "100-continue\r\n\r\n");
     auto res = client.read_response();
     CHECK(res.status == 405); // /ignore-body is GET only
     CHECK(res.header("connection") == "close");
@@ -278,7 +298,8 @@ TEST_CASE("an unread body is drained so the next request parses") {
     application app;
     test::running_server server(test_app(app));
     test::raw_client client(server.port());
-    client.send("GET /ignore-body HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nxxxxx" + get("/echo/next"));
+    client.send("GET /ignore-body HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nxxxxx" +
+                get("/echo/next"));
     CHECK(client.read_response().status == 200);
     CHECK(client.read_response().body == "next");
 }
@@ -312,7 +333,8 @@ TEST_CASE("malformed requests get 400 and the connection is closed") {
     CHECK(client.closed_by_server());
 
     test::raw_client smuggler(server.port());
-    smuggler.send("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+    smuggler.send("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nTransfer-Encoding: "
+                  "chunked\r\n\r\n0\r\n\r\n");
     CHECK(smuggler.read_response().status == 400);
 
     test::raw_client bad_target(server.port());
@@ -384,13 +406,23 @@ TEST_CASE("graceful stop: an in-flight request finishes with Connection: close")
     CHECK(server.stop() == 0);
 }
 
-TEST_CASE("lifespan: startup runs before serving, shutdown after; a failing startup stops with code 3") {
+TEST_CASE(
+    "lifespan: startup runs before serving, shutdown after; a failing startup stops with code 3") {
     std::vector<std::string> log;
     {
         application app;
-        app.lifespan.on_startup([&](lifespan_context&) -> awaitable<void> { log.push_back("start"); co_return; });
-        app.lifespan.on_shutdown([&](lifespan_context&) -> awaitable<void> { log.push_back("stop"); co_return; });
-        app.http_router.add({"GET"}, "/", [&](request&) -> awaitable<response> { log.push_back("request"); co_return 200; });
+        app.lifespan.on_startup([&](lifespan_context&) -> awaitable<void> {
+            log.push_back("start");
+            co_return;
+        });
+        app.lifespan.on_shutdown([&](lifespan_context&) -> awaitable<void> {
+            log.push_back("stop");
+            co_return;
+        });
+        app.http_router.add({"GET"}, "/", [&](request&) -> awaitable<response> {
+            log.push_back("request");
+            co_return 200;
+        });
         test::running_server server(app);
         test::raw_client client(server.port());
         client.send(get("/"));
@@ -400,16 +432,19 @@ TEST_CASE("lifespan: startup runs before serving, shutdown after; a failing star
     CHECK(log == std::vector<std::string>{"start", "request", "stop"});
 
     application failing;
-    failing.lifespan.on_startup([](lifespan_context&) -> awaitable<void> {
-        throw std::runtime_error("database unreachable");
-        co_return;
-    }, "connect_db");
+    failing.lifespan.on_startup(
+        [](lifespan_context&) -> awaitable<void> {
+            throw std::runtime_error("database unreachable");
+            co_return;
+        },
+        "connect_db");
     app_server server(failing, {.host = "127.0.0.1", .port = 0});
     CHECK(server.run() == 3);
     CHECK(server.wait_until_listening() == 0);
 }
 
-TEST_CASE("N event loops: connections spread over loops; an event set on one wakes waiters on others") {
+TEST_CASE(
+    "N event loops: connections spread over loops; an event set on one wakes waiters on others") {
     application app{std::in_place_type<seed_state>, event{}, std::chrono::milliseconds(1h)};
     seed_app(app);
     app.http_router.add({"GET"}, "/thread", [](request&) -> awaitable<response> {
@@ -436,11 +471,13 @@ TEST_CASE("N event loops: connections spread over loops; an event set on one wak
     test::raw_client setter(server.port());
     setter.send("POST /change_event HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\nTrue");
     CHECK(setter.read_response().status == 204);
-    for (auto& w : waiting) CHECK(w->read_response().body.find(">Clear<") != std::string::npos);
+    for (auto& w : waiting)
+        CHECK(w->read_response().body.find(">Clear<") != std::string::npos);
     CHECK(server.stop() == 0);
 }
 
-TEST_CASE("graceful stop: a handler still running at the drain deadline is cancelled and its connection closed") {
+TEST_CASE("graceful stop: a handler still running at the drain deadline is cancelled and its "
+          "connection closed") {
     std::atomic<bool> handler_cancelled{false}, handler_started{false};
     event never; // nobody sets it
     application app;
@@ -457,7 +494,8 @@ TEST_CASE("graceful stop: a handler still running at the drain deadline is cance
     test::running_server server(app, {.drain_timeout = std::chrono::milliseconds(100)});
     test::raw_client client(server.port());
     client.send(get("/stuck"));
-    while (!handler_started) std::this_thread::sleep_for(1ms);
+    while (!handler_started)
+        std::this_thread::sleep_for(1ms);
     CHECK(server.stop() == 0); // returns: the drain deadline cancelled the handler
     CHECK(handler_cancelled);
     CHECK(client.read_to_end().empty()); // closed with nothing written
@@ -475,7 +513,8 @@ struct load_tally {
     std::atomic<int> complete{0}, truncated{0}, unanswered{0}, refused{0};
 };
 
-void load_client(std::uint16_t port, const std::atomic<bool>& stop_load, load_tally& tally, int id) {
+void load_client(std::uint16_t port, const std::atomic<bool>& stop_load, load_tally& tally,
+                 int id) {
     asio::io_context ioc;
     for (int n = 0; !stop_load;) {
         asio::ip::tcp::socket socket(ioc);
@@ -499,7 +538,8 @@ void load_client(std::uint16_t port, const std::atomic<bool>& stop_load, load_ta
                     const auto end = in.find("\r\n\r\n");
                     if (end != std::string::npos) {
                         std::string head = in.substr(0, end + 2);
-                        for (auto& c : head) c = static_cast<char>(std::tolower(c));
+                        for (auto& c : head)
+                            c = static_cast<char>(std::tolower(c));
                         const auto cl = head.find("\r\ncontent-length: ");
                         REQUIRE(cl != std::string::npos);
                         need = end + 4 + std::stoul(head.substr(cl + 18));
@@ -522,7 +562,8 @@ void load_client(std::uint16_t port, const std::atomic<bool>& stop_load, load_ta
 
 } // namespace
 
-TEST_CASE("graceful stop under load: SIGTERM mid-load, every started request gets its whole response") {
+TEST_CASE(
+    "graceful stop under load: SIGTERM mid-load, every started request gets its whole response") {
     std::atomic<int> started{0};
     std::atomic<bool> service_stopped{false};
     application app;
@@ -555,21 +596,24 @@ TEST_CASE("graceful stop under load: SIGTERM mid-load, every started request get
     std::vector<std::thread> clients;
     for (int i = 0; i < 8; ++i)
         clients.emplace_back([&, i] { load_client(port, stop_load, tally, i); });
-    while (tally.complete < 200) std::this_thread::sleep_for(1ms); // load is flowing
+    while (tally.complete < 200)
+        std::this_thread::sleep_for(1ms); // load is flowing
     const auto signalled = std::chrono::steady_clock::now();
     ::kill(::getpid(), SIGTERM);
     runner.join();
     const auto shutdown_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - signalled);
     stop_load = true; // clients still connected see their connections closed
-    for (auto& c : clients) c.join();
+    for (auto& c : clients)
+        c.join();
 
     MESSAGE("shutdown under load took " << shutdown_ms.count() << " ms; " << tally.complete.load()
                                         << " complete, " << tally.unanswered.load()
                                         << " unanswered, " << tally.refused.load() << " refused");
     CHECK(exit_code == 0);
     CHECK(tally.truncated.load() == 0);
-    CHECK(tally.complete.load() == started.load()); // every request a handler began was answered in full
+    CHECK(tally.complete.load() ==
+          started.load()); // every request a handler began was answered in full
     CHECK(service_stopped);
 }
 
@@ -618,14 +662,17 @@ TEST_CASE("trusted_proxies: the client is the first untrusted hop from the right
 TEST_CASE("trusted proxies over a socket: client address and scheme on the request") {
     auto whoami = [](application& app) -> application& {
         app.http_router.add({"GET"}, "/whoami", [](request& req) -> awaitable<response> {
-            co_return response{200, {}, text_writer(std::string(req.scheme()) + " " +
-                                                    std::string(req.client_address()))};
+            co_return response{
+                200,
+                {},
+                text_writer(std::string(req.scheme()) + " " + std::string(req.client_address()))};
         });
         return app;
     };
-    const std::string forwarded = "GET /whoami HTTP/1.1\r\nHost: t\r\n"
-                                  "Forwarded: for=6.6.6.6;proto=http\r\n" // the client's own: ignored
-                                  "X-Forwarded-For: 203.0.113.7\r\nX-Forwarded-Proto: https\r\n\r\n";
+    const std::string forwarded =
+        "GET /whoami HTTP/1.1\r\nHost: t\r\n"
+        "Forwarded: for=6.6.6.6;proto=http\r\n" // the client's own: ignored
+        "X-Forwarded-For: 203.0.113.7\r\nX-Forwarded-Proto: https\r\n\r\n";
     {
         application app;
         test::running_server server(whoami(app), {.trusted_proxies = {"127.0.0.1"}});
@@ -662,7 +709,8 @@ TEST_CASE("graceful stop: pipelined requests behind the in-flight one are not st
     test::running_server server(app);
     test::raw_client client(server.port());
     client.send(get("/slow") + get("/fast") + get("/fast")); // one write, three requests
-    while (!slow_running) std::this_thread::sleep_for(1ms);
+    while (!slow_running)
+        std::this_thread::sleep_for(1ms);
     std::thread stopper([&] { server.stop(); });
     auto res = client.read_response();
     CHECK(res.body == "slow");
@@ -672,18 +720,24 @@ TEST_CASE("graceful stop: pipelined requests behind the in-flight one are not st
     CHECK(started.load() == 1);
 }
 
-TEST_CASE("graceful stop while a response is streamed: the pipelined request behind it is not started") {
+TEST_CASE(
+    "graceful stop while a response is streamed: the pipelined request behind it is not started") {
     std::atomic<int> fast_started{0};
     std::atomic<bool> streaming{false};
     event go_on; // set from the test thread: event is safe from any thread
     application app;
     app.http_router.add({"GET"}, "/stream", [&](request&) -> awaitable<response> {
-        co_return response{200, {}, body_writer::from_stream([&](body_sink& out) -> awaitable<void> {
-            co_await out.write("first ");
-            streaming = true;
-            co_await go_on.wait(); // the stop begins here, after the head went out
-            co_await out.write("last");
-        }, "text/plain")};
+        co_return response{
+            200,
+            {},
+            body_writer::from_stream(
+                [&](body_sink& out) -> awaitable<void> {
+                    co_await out.write("first ");
+                    streaming = true;
+                    co_await go_on.wait(); // the stop begins here, after the head went out
+                    co_await out.write("last");
+                },
+                "text/plain")};
     });
     app.http_router.add({"GET"}, "/fast", [&](request&) -> awaitable<response> {
         ++fast_started;
@@ -692,7 +746,8 @@ TEST_CASE("graceful stop while a response is streamed: the pipelined request beh
     test::running_server server(app);
     test::raw_client client(server.port());
     client.send(get("/stream") + get("/fast"));
-    while (!streaming) std::this_thread::sleep_for(1ms);
+    while (!streaming)
+        std::this_thread::sleep_for(1ms);
     std::thread stopper([&] { server.stop(); });
     std::this_thread::sleep_for(100ms); // the drain has begun
     go_on.set();
@@ -760,9 +815,11 @@ TEST_CASE("a client that hangs up while its handler waits cancels the handler") 
     {
         test::raw_client client(server.port());
         client.send(get("/wait"));
-        while (!started) std::this_thread::sleep_for(1ms);
+        while (!started)
+            std::this_thread::sleep_for(1ms);
     } // hangs up
-    for (int i = 0; i < 500 && !cancelled; ++i) std::this_thread::sleep_for(10ms);
+    for (int i = 0; i < 500 && !cancelled; ++i)
+        std::this_thread::sleep_for(10ms);
     CHECK(cancelled);
     test::raw_client other(server.port());
     other.send(get("/"));
@@ -799,14 +856,19 @@ TEST_CASE("timeouts: a stalled body gets 408; a client that reads nothing is dro
         co_return response{200, {}, text_writer(std::to_string(body.size()))};
     });
     app.http_router.add({"GET"}, "/firehose", [&](request&) -> awaitable<response> {
-        co_return response{200, {}, body_writer::from_stream([&](body_sink& out) -> awaitable<void> {
-            struct on_exit {
-                std::atomic<bool>& flag;
-                ~on_exit() { flag = true; }
-            } guard{producer_ended};
-            const std::string chunk(64 * 1024, 'z');
-            for (;;) co_await out.write(chunk); // ends only when writing fails
-        }, "text/plain")};
+        co_return response{200,
+                           {},
+                           body_writer::from_stream(
+                               [&](body_sink& out) -> awaitable<void> {
+                                   struct on_exit {
+                                       std::atomic<bool>& flag;
+                                       ~on_exit() { flag = true; }
+                                   } guard{producer_ended};
+                                   const std::string chunk(64 * 1024, 'z');
+                                   for (;;)
+                                       co_await out.write(chunk); // ends only when writing fails
+                               },
+                               "text/plain")};
     });
     test::running_server server(app, {.body_timeout = std::chrono::milliseconds(200),
                                       .write_timeout = std::chrono::milliseconds(200)});
@@ -819,15 +881,19 @@ TEST_CASE("timeouts: a stalled body gets 408; a client that reads nothing is dro
     }
     test::raw_client reader_that_never_reads(server.port());
     reader_that_never_reads.send(get("/firehose"));
-    for (int i = 0; i < 500 && !producer_ended; ++i) std::this_thread::sleep_for(10ms);
+    for (int i = 0; i < 500 && !producer_ended; ++i)
+        std::this_thread::sleep_for(10ms);
     CHECK(producer_ended); // the write timed out; its buffers are gone with it
     CHECK(server.stop() == 0);
 }
 
-TEST_CASE("limits over a socket: 431, 414, 413 for a chunked body, smuggling forms 400; each closes") {
+TEST_CASE(
+    "limits over a socket: 431, 414, 413 for a chunked body, smuggling forms 400; each closes") {
     application app;
-    test::running_server server(test_app(app), {.max_header_bytes = 512, .max_header_count = 8,
-                                                .max_url_bytes = 64, .max_body_bytes = 16});
+    test::running_server server(test_app(app), {.max_header_bytes = 512,
+                                                .max_header_count = 8,
+                                                .max_url_bytes = 64,
+                                                .max_body_bytes = 16});
     auto status_and_close = [&](const std::string& raw) {
         test::raw_client c(server.port());
         c.send(raw);
@@ -837,20 +903,24 @@ TEST_CASE("limits over a socket: 431, 414, 413 for a chunked body, smuggling for
     };
     CHECK(status_and_close("GET / HTTP/1.1\r\nX: " + std::string(600, 'a') + "\r\n\r\n") == 431);
     std::string many = "GET / HTTP/1.1\r\n";
-    for (int i = 0; i < 9; ++i) many += "H" + std::to_string(i) + ": v\r\n";
+    for (int i = 0; i < 9; ++i)
+        many += "H" + std::to_string(i) + ": v\r\n";
     CHECK(status_and_close(many + "\r\n") == 431);
     CHECK(status_and_close(get("/" + std::string(80, 'u'))) == 414);
     CHECK(status_and_close("POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
                            "10\r\n0123456789abcdef\r\n5\r\nmore!\r\n0\r\n\r\n") == 413);
     CHECK(status_and_close("GET / HTTP/1.1\r\nHost: t\r\nX: a\r\n folded\r\n\r\n") == 400);
     CHECK(status_and_close("GET / HTTP/1.1\nHost: t\r\n\r\n") == 400);
-    CHECK(status_and_close("POST /upload HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd") == 400);
+    CHECK(status_and_close(
+              "POST /upload HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd") ==
+          400);
 }
 
 TEST_CASE("timeouts over a socket: a slow head gets 408, an idle keep-alive connection is closed") {
     application app;
-    test::running_server server(test_app(app), {.header_timeout = std::chrono::milliseconds(200),
-                                                .keep_alive_timeout = std::chrono::milliseconds(200)});
+    test::running_server server(test_app(app),
+                                {.header_timeout = std::chrono::milliseconds(200),
+                                 .keep_alive_timeout = std::chrono::milliseconds(200)});
     test::raw_client slowloris(server.port());
     slowloris.send("GET / HTTP/1.1\r\nHost: t\r\n"); // and nothing more
     auto res = slowloris.read_response();
@@ -863,7 +933,8 @@ TEST_CASE("timeouts over a socket: a slow head gets 408, an idle keep-alive conn
     CHECK(idle.closed_by_server()); // quietly, after keep_alive_timeout
 }
 
-TEST_CASE("pipelining without reading: 2,000 requests are all answered, in order, once the client reads") {
+TEST_CASE("pipelining without reading: 2,000 requests are all answered, in order, once the client "
+          "reads") {
     application app;
     app.http_router.add({"GET"}, "/n/{i:int}", [](request& req) -> awaitable<response> {
         co_return response{200, {}, text_writer(std::to_string(req.matches().get<int>("i")))};
@@ -871,19 +942,22 @@ TEST_CASE("pipelining without reading: 2,000 requests are all answered, in order
     test::running_server server(app);
     test::raw_client client(server.port());
     std::string flood;
-    for (int i = 0; i < 2000; ++i) flood += get("/n/" + std::to_string(i));
+    for (int i = 0; i < 2000; ++i)
+        flood += get("/n/" + std::to_string(i));
     client.send(flood); // ~70 KB; the server reads only what its buffer holds at a time
     std::this_thread::sleep_for(100ms);
     bool in_order = true;
-    for (int i = 0; i < 2000; ++i) in_order = in_order && client.read_response().body == std::to_string(i);
+    for (int i = 0; i < 2000; ++i)
+        in_order = in_order && client.read_response().body == std::to_string(i);
     CHECK(in_order);
 }
 
 TEST_CASE("with_timeout over a socket: 504, the connection stays usable") {
     event never;
     application app;
-    app.http_router.add({"GET"}, "/slow", with_timeout(std::chrono::milliseconds(50),
-        [&](request&) -> awaitable<response> {
+    app.http_router.add(
+        {"GET"}, "/slow",
+        with_timeout(std::chrono::milliseconds(50), [&](request&) -> awaitable<response> {
             co_await never.wait();
             co_return 200;
         }));
@@ -915,17 +989,20 @@ TEST_CASE("graceful stop: a watched handler cancelled at the drain deadline ends
     test::running_server server(app, {.drain_timeout = std::chrono::milliseconds(100)});
     test::raw_client client(server.port());
     client.send(get("/stuck"));
-    while (!started) std::this_thread::sleep_for(1ms);
+    while (!started)
+        std::this_thread::sleep_for(1ms);
     std::this_thread::sleep_for(900ms); // past three sweeps: a watch read is pending
     CHECK(server.stop() == 0);          // the drain cancels it; the watch ends first
     CHECK(cancelled);
     CHECK(client.read_to_end().empty());
 }
 
-TEST_CASE("middleware over a socket: the request context is fresh for each request on a connection") {
+TEST_CASE(
+    "middleware over a socket: the request context is fresh for each request on a connection") {
     application app;
     app.middlewares.push_back([](request& req, const http_handler& next) -> awaitable<response> {
-        if (req.headers().contains("x-user")) req.context().set("user", std::string(*req.headers().get("x-user")));
+        if (req.headers().contains("x-user"))
+            req.context().set("user", std::string(*req.headers().get("x-user")));
         co_return co_await next(req);
     });
     app.http_router.add({"GET"}, "/me", [](request& req) -> awaitable<response> {
@@ -953,10 +1030,12 @@ TEST_CASE("access log: the combined format with duration; hostile bytes are esca
                                      .user_agent = "evil\n127.0.0.1 - - forged \\ \x7f",
                                      .duration = std::chrono::microseconds(1'234'567)},
                        "21/Nov/2026:10:15:32 +0000");
-    CHECK(line == "10.0.0.7 - - [21/Nov/2026:10:15:32 +0000] \"GET /a?b=\\\"c\\\" HTTP/1.0\" 200 412 "
-                  "\"http://x/\" \"evil\\x0A127.0.0.1 - - forged \\\\ \\x7F\" 1.234567\n");
+    CHECK(line ==
+          "10.0.0.7 - - [21/Nov/2026:10:15:32 +0000] \"GET /a?b=\\\"c\\\" HTTP/1.0\" 200 412 "
+          "\"http://x/\" \"evil\\x0A127.0.0.1 - - forged \\\\ \\x7F\" 1.234567\n");
     line.clear(); // behind a trusted proxy the client comes from a header: escaped too
-    format_access_line(line, access_record{.client = "a\" b", .method = "GET", .target = "/", .status = 200}, "t");
+    format_access_line(
+        line, access_record{.client = "a\" b", .method = "GET", .target = "/", .status = 200}, "t");
     CHECK(line.starts_with("a\\\" b - - [t] "));
     line.clear();
     format_access_line(line, access_record{.status = 408}, "t");
@@ -971,7 +1050,8 @@ TEST_CASE("access log: the combined format with duration; hostile bytes are esca
     CHECK(stamp.substr(20) == " +0000");
 }
 
-TEST_CASE("access log over a socket: one line per request, errors and HEAD included; a bad path fails to start") {
+TEST_CASE("access log over a socket: one line per request, errors and HEAD included; a bad path "
+          "fails to start") {
     char dir_template[] = "/tmp/bareasio-access-XXXXXX";
     REQUIRE(mkdtemp(dir_template) != nullptr);
     const std::string path = std::string(dir_template) + "/access.log";
@@ -995,7 +1075,8 @@ TEST_CASE("access log over a socket: one line per request, errors and HEAD inclu
     }
     std::ifstream in(path);
     std::vector<std::string> lines;
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    for (std::string line; std::getline(in, line);)
+        lines.push_back(line);
     REQUIRE(lines.size() == 5);
     CHECK(lines[0].starts_with("127.0.0.1 - - ["));
     CHECK(lines[0].find("] \"GET /echo/hello HTTP/1.1\" 200 5 \"http://ref/\" \"probe/1.0\" 0.") !=

@@ -36,7 +36,8 @@ asio::awaitable<void> session(tcp::socket socket) {
             }
         }
         if (out.empty()) continue;
-        co_await asio::async_write(socket, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
+        co_await asio::async_write(socket, asio::buffer(out),
+                                   asio::redirect_error(asio::use_awaitable, ec));
         if (ec) break;
     }
 }
@@ -51,8 +52,9 @@ asio::awaitable<void> listen(tcp::acceptor& acceptor) {
 
 int main(int argc, char** argv) {
     asio::io_context ioc(1);
-    tcp::acceptor acceptor(ioc, {asio::ip::make_address("127.0.0.1"),
-                                 static_cast<asio::ip::port_type>(std::atoi(argc > 1 ? argv[1] : "8083"))});
+    tcp::acceptor acceptor(
+        ioc, {asio::ip::make_address("127.0.0.1"),
+              static_cast<asio::ip::port_type>(std::atoi(argc > 1 ? argv[1] : "8083"))});
     asio::co_spawn(ioc, listen(acceptor), asio::detached);
     ioc.run();
 }

@@ -59,8 +59,9 @@ net::awaitable<void> listen(tcp::acceptor& acceptor) {
 
 int main(int argc, char** argv) {
     net::io_context ioc(1);
-    tcp::acceptor acceptor(ioc, {net::ip::make_address("127.0.0.1"),
-                                 static_cast<unsigned short>(std::atoi(argc > 1 ? argv[1] : "8082"))});
+    tcp::acceptor acceptor(ioc,
+                           {net::ip::make_address("127.0.0.1"),
+                            static_cast<unsigned short>(std::atoi(argc > 1 ? argv[1] : "8082"))});
     net::co_spawn(ioc, listen(acceptor), net::detached);
     ioc.run();
 }

@@ -9,8 +9,12 @@ void* operator new(std::size_t n) {
     if (void* p = std::malloc(n ? n : 1)) return p;
     throw std::bad_alloc();
 }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p) noexcept {
+    std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+    std::free(p);
+}
 // Asio's recycling allocator gets its blocks from aligned_alloc, not from
 // operator new: count those too, or a cache miss there would go unseen.
 extern "C" void* aligned_alloc(std::size_t align, std::size_t size) noexcept {

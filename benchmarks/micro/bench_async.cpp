@@ -25,17 +25,18 @@ void run(F body) {
 }
 
 void report_allocations(benchmark::State& state, long before, double per) {
-    state.counters["allocs/op"] =
-        static_cast<double>(bench::allocations.load() - before) / per;
+    state.counters["allocs/op"] = static_cast<double>(bench::allocations.load() - before) / per;
 }
 
 void BM_post_round_trip(benchmark::State& state) {
     long before = 0;
     run([&]() -> asio::awaitable<void> {
         auto ex = co_await asio::this_coro::executor;
-        for (int i = 0; i < 100; ++i) co_await asio::post(ex, asio::use_awaitable); // warm up
+        for (int i = 0; i < 100; ++i)
+            co_await asio::post(ex, asio::use_awaitable); // warm up
         before = bench::allocations.load();
-        for (auto _ : state) co_await asio::post(ex, asio::use_awaitable);
+        for (auto _ : state)
+            co_await asio::post(ex, asio::use_awaitable);
     });
     report_allocations(state, before, static_cast<double>(state.iterations()));
 }
@@ -46,9 +47,11 @@ void BM_event_wait_when_set(benchmark::State& state) {
     ev.set();
     long before = 0;
     run([&]() -> asio::awaitable<void> {
-        for (int i = 0; i < 100; ++i) co_await ev.wait();
+        for (int i = 0; i < 100; ++i)
+            co_await ev.wait();
         before = bench::allocations.load();
-        for (auto _ : state) co_await ev.wait();
+        for (auto _ : state)
+            co_await ev.wait();
     });
     report_allocations(state, before, static_cast<double>(state.iterations()));
 }
@@ -67,10 +70,13 @@ void release_all(benchmark::State& state, Make make) {
         auto parking = make(ioc); // destroyed before its io_context
         int resumed = 0;
         for (int i = 0; i < waiters; ++i)
-            asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
-                co_await parking.park();
-                ++resumed;
-            }, asio::detached);
+            asio::co_spawn(
+                ioc,
+                [&]() -> asio::awaitable<void> {
+                    co_await parking.park();
+                    ++resumed;
+                },
+                asio::detached);
         ioc.poll(); // every coroutine is now parked
         const long before = bench::allocations.load();
         state.ResumeTiming();
@@ -99,7 +105,9 @@ struct timer_parking {
     asio::awaitable<std::tuple<std::error_code>> park() {
         return timer.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
     }
-    void wake() { asio::post(timer.get_executor(), [this] { timer.cancel(); }); }
+    void wake() {
+        asio::post(timer.get_executor(), [this] { timer.cancel(); });
+    }
 };
 
 void BM_event_release_100k(benchmark::State& state) {
@@ -119,9 +127,11 @@ void BM_wait_for_ready(benchmark::State& state) {
     ev.set();
     long before = 0;
     run([&]() -> asio::awaitable<void> {
-        for (int i = 0; i < 100; ++i) co_await wait_for(ev.wait(), 1h);
+        for (int i = 0; i < 100; ++i)
+            co_await wait_for(ev.wait(), 1h);
         before = bench::allocations.load();
-        for (auto _ : state) co_await wait_for(ev.wait(), 1h);
+        for (auto _ : state)
+            co_await wait_for(ev.wait(), 1h);
     });
     report_allocations(state, before, static_cast<double>(state.iterations()));
 }
@@ -131,9 +141,11 @@ void BM_wait_for_timed_out(benchmark::State& state) {
     event never;
     long before = 0;
     run([&]() -> asio::awaitable<void> {
-        for (int i = 0; i < 100; ++i) co_await wait_for(never.wait(), 0ms, ignore_timeout);
+        for (int i = 0; i < 100; ++i)
+            co_await wait_for(never.wait(), 0ms, ignore_timeout);
         before = bench::allocations.load();
-        for (auto _ : state) co_await wait_for(never.wait(), 0ms, ignore_timeout);
+        for (auto _ : state)
+            co_await wait_for(never.wait(), 0ms, ignore_timeout);
     });
     report_allocations(state, before, static_cast<double>(state.iterations()));
 }
@@ -145,9 +157,11 @@ void BM_event_wait_for_ready(benchmark::State& state) {
     ev.set();
     long before = 0;
     run([&]() -> asio::awaitable<void> {
-        for (int i = 0; i < 100; ++i) co_await ev.wait_for(1h);
+        for (int i = 0; i < 100; ++i)
+            co_await ev.wait_for(1h);
         before = bench::allocations.load();
-        for (auto _ : state) co_await ev.wait_for(1h);
+        for (auto _ : state)
+            co_await ev.wait_for(1h);
     });
     report_allocations(state, before, static_cast<double>(state.iterations()));
 }
@@ -157,9 +171,11 @@ void BM_event_wait_for_timed_out(benchmark::State& state) {
     event never;
     long before = 0;
     run([&]() -> asio::awaitable<void> {
-        for (int i = 0; i < 100; ++i) co_await never.wait_for(0ms);
+        for (int i = 0; i < 100; ++i)
+            co_await never.wait_for(0ms);
         before = bench::allocations.load();
-        for (auto _ : state) co_await never.wait_for(0ms);
+        for (auto _ : state)
+            co_await never.wait_for(0ms);
     });
     report_allocations(state, before, static_cast<double>(state.iterations()));
 }

@@ -37,7 +37,8 @@ void BM_route_literal(benchmark::State& state) {
     const router r = fifty_routes();
     route_matches matches;
     long before = bench::allocations.load();
-    for (auto _ : state) benchmark::DoNotOptimize(r.match("GET", "/api/v1/resource17/list", matches));
+    for (auto _ : state)
+        benchmark::DoNotOptimize(r.match("GET", "/api/v1/resource17/list", matches));
     report_allocations(state, before, static_cast<double>(state.iterations()));
 }
 BENCHMARK(BM_route_literal);
@@ -47,7 +48,8 @@ void BM_route_parameter(benchmark::State& state) {
     route_matches matches;
     r.match("PUT", "/api/v1/resource23/12345", matches); // warm the matches' storage
     long before = bench::allocations.load();
-    for (auto _ : state) benchmark::DoNotOptimize(r.match("PUT", "/api/v1/resource23/12345", matches));
+    for (auto _ : state)
+        benchmark::DoNotOptimize(r.match("PUT", "/api/v1/resource23/12345", matches));
     report_allocations(state, before, static_cast<double>(state.iterations()));
 }
 BENCHMARK(BM_route_parameter);
@@ -120,7 +122,8 @@ void BM_plaintext_connection(benchmark::State& state) {
         fuzz::memory_stream stream(ioc.get_executor(), std::move(pieces));
         auto conn = std::make_unique<connection<fuzz::memory_stream>>(std::move(stream), loop);
         asio::co_spawn(ioc, conn->run(), asio::detached);
-        for (int i = 0; i < warm * 6; ++i) ioc.run_one(); // warm caches and buffers
+        for (int i = 0; i < warm * 6; ++i)
+            ioc.run_one(); // warm caches and buffers
         state.ResumeTiming();
         const long before = bench::allocations.load();
         ioc.run();
@@ -129,8 +132,8 @@ void BM_plaintext_connection(benchmark::State& state) {
         conn.reset();
         state.ResumeTiming();
     }
-    state.counters["allocs/request"] =
-        static_cast<double>(allocs) / static_cast<double>(n) / static_cast<double>(state.iterations());
+    state.counters["allocs/request"] = static_cast<double>(allocs) / static_cast<double>(n) /
+                                       static_cast<double>(state.iterations());
     state.SetItemsProcessed(state.iterations() * n);
 }
 BENCHMARK(BM_plaintext_connection)->Arg(20000)->Unit(benchmark::kMillisecond);

@@ -30,7 +30,8 @@ double bytes_per_parked(Park park, Wake wake) {
     asio::io_context ioc(1);
     const long before = rss_bytes();
     for (int i = 0; i < parked; ++i)
-        asio::co_spawn(ioc, [&]() -> asio::awaitable<void> { co_await park(ioc); }, asio::detached);
+        asio::co_spawn(
+            ioc, [&]() -> asio::awaitable<void> { co_await park(ioc); }, asio::detached);
     ioc.poll();
     const long after = rss_bytes();
     wake(ioc);
@@ -48,29 +49,39 @@ int main(int argc, char** argv) {
         event ev;
         const double per = bytes_per_parked([&](asio::io_context&) { return ev.wait(); },
                                             [&](asio::io_context&) { ev.set(); });
-        std::printf("resident bytes per coroutine parked on an event: %.0f (100,000 parked)\n", per);
+        std::printf("resident bytes per coroutine parked on an event: %.0f (100,000 parked)\n",
+                    per);
     } else if (what == "timer") {
         std::unique_ptr<asio::steady_timer> timer;
         const double per = bytes_per_parked(
             [&](asio::io_context& ioc) {
                 if (!timer)
-                    timer = std::make_unique<asio::steady_timer>(ioc, asio::steady_timer::time_point::max());
+                    timer = std::make_unique<asio::steady_timer>(
+                        ioc, asio::steady_timer::time_point::max());
                 return timer->async_wait(asio::use_awaitable);
             },
             [&](asio::io_context&) { timer->cancel(); });
-        std::printf("resident bytes per coroutine parked on a timer:  %.0f (100,000 parked; reference)\n", per);
+        std::printf(
+            "resident bytes per coroutine parked on a timer:  %.0f (100,000 parked; reference)\n",
+            per);
     } else {
         event never;
         long rss_after_warmup = 0, rss_end = 0;
         asio::io_context ioc(1);
-        asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
-            for (int i = 0; i < 10'000; ++i) co_await wait_for(never.wait(), 0ms, ignore_timeout);
-            rss_after_warmup = rss_bytes();
-            for (int i = 0; i < 1'000'000; ++i) co_await wait_for(never.wait(), 0ms, ignore_timeout);
-            rss_end = rss_bytes();
-        }, asio::detached);
+        asio::co_spawn(
+            ioc,
+            [&]() -> asio::awaitable<void> {
+                for (int i = 0; i < 10'000; ++i)
+                    co_await wait_for(never.wait(), 0ms, ignore_timeout);
+                rss_after_warmup = rss_bytes();
+                for (int i = 0; i < 1'000'000; ++i)
+                    co_await wait_for(never.wait(), 0ms, ignore_timeout);
+                rss_end = rss_bytes();
+            },
+            asio::detached);
         ioc.run();
-        std::printf("RSS after 10,000 timed-out wait_for: %ld KiB; after 1,000,000 more: %ld KiB (growth %ld KiB)\n",
+        std::printf("RSS after 10,000 timed-out wait_for: %ld KiB; after 1,000,000 more: %ld KiB "
+                    "(growth %ld KiB)\n",
                     rss_after_warmup / 1024, rss_end / 1024, (rss_end - rss_after_warmup) / 1024);
     }
 }

@@ -32,15 +32,18 @@ int main(int argc, char** argv) {
     app.http_router.add({"GET"}, "/", [](request& req) -> awaitable<response> {
         auto& st = req.info<state>();
         co_await st.toggled.wait_for(100ms);
-        co_return response{200, {{"content-type", "text/html"}},
-                           text_writer(st.toggled.is_set() ? "<button>Clear</button>"
-                                                            : "<button>Set</button>")};
+        co_return response{
+            200,
+            {{"content-type", "text/html"}},
+            text_writer(st.toggled.is_set() ? "<button>Clear</button>" : "<button>Set</button>")};
     });
     app.http_router.add({"POST"}, "/change_event", [](request& req) -> awaitable<response> {
         std::string body = co_await text_reader(req);
         auto& st = req.info<state>();
-        if (body == "True") st.toggled.set();
-        else st.toggled.clear();
+        if (body == "True")
+            st.toggled.set();
+        else
+            st.toggled.clear();
         co_return 204;
     });
     app.http_router.add({"POST"}, "/upload", [](request& req) -> awaitable<response> {
@@ -55,14 +58,19 @@ int main(int argc, char** argv) {
     app.http_router.add({"GET"}, "/download", [](request& req) -> awaitable<response> {
         const auto bytes = req.query().get("bytes").value_or("0");
         const std::uint64_t n = std::stoull(std::string(bytes));
-        co_return response{200, {}, body_writer::from_stream([n](body_sink& out) -> awaitable<void> {
-            const std::string chunk(64 * 1024, 'x');
-            for (std::uint64_t sent = 0; sent < n;) {
-                const auto size = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), n - sent));
-                co_await out.write(std::string_view(chunk).substr(0, size));
-                sent += size;
-            }
-        }, "application/octet-stream", n)};
+        co_return response{200,
+                           {},
+                           body_writer::from_stream(
+                               [n](body_sink& out) -> awaitable<void> {
+                                   const std::string chunk(64 * 1024, 'x');
+                                   for (std::uint64_t sent = 0; sent < n;) {
+                                       const auto size = static_cast<std::size_t>(
+                                           std::min<std::uint64_t>(chunk.size(), n - sent));
+                                       co_await out.write(std::string_view(chunk).substr(0, size));
+                                       sent += size;
+                                   }
+                               },
+                               "application/octet-stream", n)};
     });
     return serve(app, config_from_args(argc, argv, {.port = 8080}));
 }

@@ -9,11 +9,11 @@
 // shared by every handler on every thread.
 #pragma once
 
+#include <bareasio/http/handler.hpp>
 #include <bareasio/http/shared_info.hpp>
 #include <bareasio/lifespan.hpp>
-#include <bareasio/router.hpp>
-#include <bareasio/http/handler.hpp>
 #include <bareasio/middleware.hpp>
+#include <bareasio/router.hpp>
 
 #include <type_traits>
 #include <utility>
@@ -26,8 +26,8 @@ public:
     application() = default;
 
     template <class Info>
-        requires(!std::is_same_v<std::decay_t<Info>, application>)
-    explicit application(Info info) : info_(shared_info::make(std::move(info))) {}
+    requires(!std::is_same_v<std::decay_t<Info>, application>) explicit application(Info info)
+        : info_(shared_info::make(std::move(info))) {}
 
     // Constructs the info in place: application app{std::in_place_type<state>};
     template <class Info, class... Args>

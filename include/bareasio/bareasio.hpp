@@ -6,16 +6,16 @@
 // (see serve.hpp) it declares the server and compiles none of it.
 #pragma once
 
-#include <bareasio/async.hpp>
 #include <bareasio/application.hpp>
+#include <bareasio/async.hpp>
 #include <bareasio/http.hpp>
 #include <bareasio/lifespan.hpp>
 #include <bareasio/middleware.hpp>
 #include <bareasio/router.hpp>
 #include <bareasio/serve.hpp>
-#include <bareasio/services.hpp>
 #include <bareasio/server/command_line.hpp>
 #include <bareasio/server/config.hpp>
+#include <bareasio/services.hpp>
 #if !defined(BAREASIO_SEPARATE_COMPILATION)
 // The one-loop server class, for embedding without serve(). Under separate
 // compilation it is left to those who include it: nothing else needs it.

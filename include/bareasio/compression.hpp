@@ -36,13 +36,10 @@ struct compression_options {
     int level = 6;                  // zlib's 1 (fast) .. 9 (small)
     // Media types to compress: "type/" matches a whole family, anything
     // else the exact media type (parameters such as charset are ignored).
-    std::vector<std::string> content_types{"text/",
-                                           "application/json",
-                                           "application/javascript",
-                                           "application/xml",
-                                           "application/wasm",
-                                           "application/manifest+json",
-                                           "image/svg+xml"};
+    std::vector<std::string> content_types{
+        "text/",           "application/json", "application/javascript",
+        "application/xml", "application/wasm", "application/manifest+json",
+        "image/svg+xml"};
 };
 
 enum class content_coding { identity, gzip, deflate };
@@ -58,7 +55,8 @@ inline content_coding choose_coding(std::string_view accept) noexcept {
         if (const auto semi = item.find(';'); semi != std::string_view::npos) {
             auto param = item.substr(semi + 1);
             item = item.substr(0, semi);
-            while (!param.empty() && param.front() == ' ') param.remove_prefix(1);
+            while (!param.empty() && param.front() == ' ')
+                param.remove_prefix(1);
             if (param.starts_with("q=") || param.starts_with("Q=")) {
                 q = 0;
                 // q = 0(.ddd) or 1(.000): enough to tell refusal from preference.
@@ -116,7 +114,8 @@ public:
         z_.avail_in = static_cast<uInt>(in.size());
         for (;;) {
             const std::size_t before = out.size();
-            const std::size_t room = std::max<std::size_t>(deflateBound(&z_, z_.avail_in) + 64, 4096);
+            const std::size_t room =
+                std::max<std::size_t>(deflateBound(&z_, z_.avail_in) + 64, 4096);
             out.resize(before + room);
             z_.next_out = reinterpret_cast<Bytef*>(out.data() + before);
             z_.avail_out = static_cast<uInt>(room);
@@ -135,7 +134,8 @@ private:
 // A sink that compresses what the handler writes and passes it on.
 class compressing_sink final : public body_sink {
 public:
-    compressing_sink(content_coding coding, int level, body_sink& out) : zlib_(coding, level), out_(out) {}
+    compressing_sink(content_coding coding, int level, body_sink& out)
+        : zlib_(coding, level), out_(out) {}
 
     asio::awaitable<void> write(std::string_view chunk) override {
         if (chunk.empty()) co_return;
@@ -223,7 +223,8 @@ private:
     bool compressible_type(const response& res) const {
         std::string_view type = res.headers.get_or("content-type", res.body.content_type());
         type = type.substr(0, type.find(';'));
-        while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+        while (!type.empty() && type.back() == ' ')
+            type.remove_suffix(1);
         return std::any_of(options_.content_types.begin(), options_.content_types.end(),
                            [&](const std::string& allowed) {
                                if (allowed.ends_with('/'))

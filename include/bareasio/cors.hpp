@@ -34,7 +34,7 @@
 namespace bareasio {
 
 struct cors_options {
-    std::vector<std::string> allow_origins{};  // "scheme://host[:port]", or "*"
+    std::vector<std::string> allow_origins{};                      // "scheme://host[:port]", or "*"
     std::vector<std::string> allow_methods{"GET", "HEAD", "POST"}; // or "*"
     std::vector<std::string> allow_headers{};  // beyond the CORS-safelisted ones; or "*"
     std::vector<std::string> expose_headers{}; // response headers the page may read
@@ -84,16 +84,19 @@ private:
         if (!any_method_ && !listed(options_.allow_methods, method, false))
             refused += refused.empty() ? "method" : ", method";
         const auto asked = req.headers().get_or("access-control-request-headers", "");
-        if (!any_header_ && !headers_allowed(asked)) refused += refused.empty() ? "headers" : ", headers";
+        if (!any_header_ && !headers_allowed(asked))
+            refused += refused.empty() ? "headers" : ", headers";
         if (!refused.empty()) {
-            response res{400, {{"content-type", "text/plain; charset=utf-8"}},
+            response res{400,
+                         {{"content-type", "text/plain; charset=utf-8"}},
                          text_writer("Disallowed CORS " + refused)};
             if (echoes_origin()) add_vary(res.headers, "Origin");
             return res;
         }
         response res{204};
         allow_origin(res, origin);
-        res.headers.set("access-control-allow-methods", any_method_ ? std::string(method) : methods_);
+        res.headers.set("access-control-allow-methods",
+                        any_method_ ? std::string(method) : methods_);
         // Every requested name is allowed by now: echo them, safelisted ones
         // included (a browser asks for content-type when its value is not
         // safelisted, e.g. application/json, and needs it granted).

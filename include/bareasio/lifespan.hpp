@@ -55,14 +55,18 @@ public:
 class lifespan {
 public:
     void on_startup(lifespan_handler handler, std::string name = {}) {
-        if (name.empty()) name = "startup handler #" + std::to_string(++startups_);
-        else ++startups_;
+        if (name.empty())
+            name = "startup handler #" + std::to_string(++startups_);
+        else
+            ++startups_;
         stages_.push_back({std::move(name), std::move(handler), {}});
     }
 
     void on_shutdown(lifespan_handler handler, std::string name = {}) {
-        if (name.empty()) name = "shutdown handler #" + std::to_string(++shutdowns_);
-        else ++shutdowns_;
+        if (name.empty())
+            name = "shutdown handler #" + std::to_string(++shutdowns_);
+        else
+            ++shutdowns_;
         stages_.push_back({std::move(name), {}, std::move(handler)});
     }
 
@@ -119,7 +123,8 @@ private:
                 failure = std::current_exception();
             }
             if (failure) {
-                detail::log_line("bareasio: " + stage.name + " failed: " + detail::describe(failure));
+                detail::log_line("bareasio: " + stage.name +
+                                 " failed: " + detail::describe(failure));
                 clean = false;
             }
         }

@@ -76,8 +76,8 @@ public:
         if (path.empty() || path.front() != '/') return result;
         const node* first_path_match = nullptr;
         const bool head = method == "HEAD";
-        const node* found = find(root_, path.substr(1), path == "/", method, head, matches,
-                                 first_path_match);
+        const node* found =
+            find(root_, path.substr(1), path == "/", method, head, matches, first_path_match);
         if (found) {
             result.handler = handler_of(*found, method, head);
             result.status = 200;
@@ -108,7 +108,7 @@ private:
 
     struct node {
         kind type = kind::literal;
-        std::string text; // the literal, or the parameter's name
+        std::string text;                            // the literal, or the parameter's name
         std::vector<std::unique_ptr<node>> children; // kept in precedence order
         std::vector<std::pair<std::string, http_handler>> handlers;
     };
@@ -120,8 +120,8 @@ private:
         if (!segment.empty() && segment.front() == '{') {
             if (segment.back() != '}')
                 throw std::invalid_argument("route '" + std::string(path) +
-                                            "': unclosed '{' in segment '" +
-                                            std::string(segment) + "'");
+                                            "': unclosed '{' in segment '" + std::string(segment) +
+                                            "'");
             auto inner = segment.substr(1, segment.size() - 2);
             auto colon = inner.find(':');
             text = inner.substr(0, colon);
@@ -129,14 +129,17 @@ private:
             if (text.empty())
                 throw std::invalid_argument("route '" + std::string(path) +
                                             "': a parameter needs a name");
-            if (type_name == "str") type = kind::str_param;
-            else if (type_name == "int") type = kind::int_param;
-            else if (type_name == "float") type = kind::float_param;
-            else if (type_name == "path") type = kind::path_param;
+            if (type_name == "str")
+                type = kind::str_param;
+            else if (type_name == "int")
+                type = kind::int_param;
+            else if (type_name == "float")
+                type = kind::float_param;
+            else if (type_name == "path")
+                type = kind::path_param;
             else
                 throw std::invalid_argument("route '" + std::string(path) +
-                                            "': unknown parameter type '" +
-                                            std::string(type_name) +
+                                            "': unknown parameter type '" + std::string(type_name) +
                                             "' (use str, int, float or path)");
             if (type == kind::path_param && !last)
                 throw std::invalid_argument("route '" + std::string(path) +
@@ -148,7 +151,8 @@ private:
         child->type = type;
         child->text = std::string(text);
         auto pos = parent.children.begin();
-        while (pos != parent.children.end() && (*pos)->type <= type) ++pos;
+        while (pos != parent.children.end() && (*pos)->type <= type)
+            ++pos;
         return **parent.children.insert(pos, std::move(child));
     }
 
@@ -198,11 +202,12 @@ private:
                 break;
             }
             if (ok) {
-                if (auto* found = find(*child, after, child_at_end, method, head, matches,
-                                       first_path_match))
+                if (auto* found =
+                        find(*child, after, child_at_end, method, head, matches, first_path_match))
                     return found;
             }
-            while (matches.size() > mark) matches.pop_back();
+            while (matches.size() > mark)
+                matches.pop_back();
         }
         return nullptr;
     }

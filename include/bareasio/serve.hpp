@@ -69,7 +69,8 @@ private:
     BAREASIO_DECL asio::awaitable<void> main(int& exit_code, const loop_list& loops);
     BAREASIO_DECL void listen_all(server_list& servers, const loop_list& loops);
     BAREASIO_DECL asio::awaitable<void> shutdown_all(server_list& servers, const loop_list& loops);
-    BAREASIO_DECL asio::awaitable<void> finish(task_group& services, std::optional<signal_set>& signals);
+    BAREASIO_DECL asio::awaitable<void> finish(task_group& services,
+                                               std::optional<signal_set>& signals);
     BAREASIO_DECL void watch_signals(signal_set& signals);
     BAREASIO_DECL void set_listening(std::uint16_t port);
 

@@ -51,9 +51,9 @@ namespace bareasio {
 
 struct static_options {
     std::vector<std::string> index_files{"index.html"};
-    std::string cache_control{};  // sent as Cache-Control when not empty
-    std::string param = "path";   // the route parameter holding the file's path
-    bool serve_hidden = false;    // serve names starting with '.'
+    std::string cache_control{}; // sent as Cache-Control when not empty
+    std::string param = "path";  // the route parameter holding the file's path
+    bool serve_hidden = false;   // serve names starting with '.'
 };
 
 // The Content-Type for a file name, by its extension (application/octet-stream
@@ -63,23 +63,40 @@ inline std::string_view content_type_for(std::string_view name) noexcept {
         std::string_view ext, type;
     };
     static constexpr entry types[] = {
-        {"html", "text/html; charset=utf-8"}, {"htm", "text/html; charset=utf-8"},
-        {"css", "text/css; charset=utf-8"},   {"js", "text/javascript; charset=utf-8"},
-        {"mjs", "text/javascript; charset=utf-8"}, {"json", "application/json"},
-        {"map", "application/json"},          {"txt", "text/plain; charset=utf-8"},
-        {"md", "text/markdown; charset=utf-8"}, {"csv", "text/csv; charset=utf-8"},
-        {"xml", "application/xml"},           {"svg", "image/svg+xml"},
-        {"png", "image/png"},                 {"jpg", "image/jpeg"},
-        {"jpeg", "image/jpeg"},               {"gif", "image/gif"},
-        {"webp", "image/webp"},               {"avif", "image/avif"},
-        {"ico", "image/vnd.microsoft.icon"},  {"wasm", "application/wasm"},
-        {"pdf", "application/pdf"},           {"woff", "font/woff"},
-        {"woff2", "font/woff2"},              {"ttf", "font/ttf"},
-        {"otf", "font/otf"},                  {"mp4", "video/mp4"},
-        {"webm", "video/webm"},               {"mp3", "audio/mpeg"},
-        {"ogg", "audio/ogg"},                 {"wav", "audio/wav"},
-        {"zip", "application/zip"},           {"gz", "application/gzip"},
-        {"tar", "application/x-tar"},         {"webmanifest", "application/manifest+json"},
+        {"html", "text/html; charset=utf-8"},
+        {"htm", "text/html; charset=utf-8"},
+        {"css", "text/css; charset=utf-8"},
+        {"js", "text/javascript; charset=utf-8"},
+        {"mjs", "text/javascript; charset=utf-8"},
+        {"json", "application/json"},
+        {"map", "application/json"},
+        {"txt", "text/plain; charset=utf-8"},
+        {"md", "text/markdown; charset=utf-8"},
+        {"csv", "text/csv; charset=utf-8"},
+        {"xml", "application/xml"},
+        {"svg", "image/svg+xml"},
+        {"png", "image/png"},
+        {"jpg", "image/jpeg"},
+        {"jpeg", "image/jpeg"},
+        {"gif", "image/gif"},
+        {"webp", "image/webp"},
+        {"avif", "image/avif"},
+        {"ico", "image/vnd.microsoft.icon"},
+        {"wasm", "application/wasm"},
+        {"pdf", "application/pdf"},
+        {"woff", "font/woff"},
+        {"woff2", "font/woff2"},
+        {"ttf", "font/ttf"},
+        {"otf", "font/otf"},
+        {"mp4", "video/mp4"},
+        {"webm", "video/webm"},
+        {"mp3", "audio/mpeg"},
+        {"ogg", "audio/ogg"},
+        {"wav", "audio/wav"},
+        {"zip", "application/zip"},
+        {"gz", "application/gzip"},
+        {"tar", "application/x-tar"},
+        {"webmanifest", "application/manifest+json"},
     };
     const auto slash = name.rfind('/');
     const auto base = slash == std::string_view::npos ? name : name.substr(slash + 1);
@@ -116,11 +133,14 @@ inline asio::awaitable<void> send_file_range(std::shared_ptr<file_descriptor> fi
     std::string piece(static_cast<std::size_t>(std::min<std::uint64_t>(length, 64 * 1024)), '\0');
     std::uint64_t done = 0;
     while (done < length) {
-        const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(piece.size(), length - done));
-        const ssize_t n = ::pread(file->get(), piece.data(), want, static_cast<off_t>(offset + done));
+        const auto want =
+            static_cast<std::size_t>(std::min<std::uint64_t>(piece.size(), length - done));
+        const ssize_t n =
+            ::pread(file->get(), piece.data(), want, static_cast<off_t>(offset + done));
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) // an error, or the file shrank while being sent
-            throw std::system_error(n < 0 ? errno : EIO, std::generic_category(), "reading a static file");
+            throw std::system_error(n < 0 ? errno : EIO, std::generic_category(),
+                                    "reading a static file");
         co_await out.write(std::string_view(piece.data(), static_cast<std::size_t>(n)));
         done += static_cast<std::uint64_t>(n);
     }
@@ -194,8 +214,7 @@ public:
         std::error_code ec;
         root_ = std::filesystem::canonical(root, ec);
         if (ec || !std::filesystem::is_directory(root_))
-            throw std::invalid_argument("static_files: '" + root.string() +
-                                        "' is not a directory");
+            throw std::invalid_argument("static_files: '" + root.string() + "' is not a directory");
     }
 
     asio::awaitable<response> operator()(request& req) const { co_return serve(req); }
@@ -227,11 +246,14 @@ private:
                 std::string_view sent = req.target().substr(0, req.target().find('?'));
                 if (!sent.starts_with('/')) {
                     const auto scheme = sent.find("://");
-                    const auto slash = scheme == std::string_view::npos ? std::string_view::npos
-                                                                        : sent.find('/', scheme + 3);
-                    sent = slash == std::string_view::npos ? std::string_view("/") : sent.substr(slash);
+                    const auto slash = scheme == std::string_view::npos
+                                           ? std::string_view::npos
+                                           : sent.find('/', scheme + 3);
+                    sent = slash == std::string_view::npos ? std::string_view("/")
+                                                           : sent.substr(slash);
                 }
-                while (sent.starts_with("//")) sent.remove_prefix(1);
+                while (sent.starts_with("//"))
+                    sent.remove_prefix(1);
                 std::string target(sent);
                 target.push_back('/');
                 if (!req.raw_query().empty()) target.append("?").append(req.raw_query());
@@ -254,7 +276,8 @@ private:
         std::error_code ec;
         auto real = std::filesystem::canonical(p, ec);
         if (ec) return std::nullopt;
-        const auto [root_end, _] = std::mismatch(root_.begin(), root_.end(), real.begin(), real.end());
+        const auto [root_end, _] =
+            std::mismatch(root_.begin(), root_.end(), real.begin(), real.end());
         if (root_end != root_.end()) return std::nullopt; // a symlink out of the root
         return real;
     }
@@ -265,15 +288,16 @@ private:
         const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
         if (fd < 0) return errno == EACCES ? 403 : 404;
         auto handle = std::make_shared<file_descriptor>(fd);
-        struct stat st{};
+        struct stat st {};
         if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return 404;
         const auto size = static_cast<std::uint64_t>(st.st_size);
 
         header_list headers;
         headers.add("content-type", content_type_for(file.native()));
         char etag[64];
-        const auto mtime_ns = static_cast<unsigned long long>(st.st_mtim.tv_sec) * 1'000'000'000ULL +
-                              static_cast<unsigned long long>(st.st_mtim.tv_nsec);
+        const auto mtime_ns =
+            static_cast<unsigned long long>(st.st_mtim.tv_sec) * 1'000'000'000ULL +
+            static_cast<unsigned long long>(st.st_mtim.tv_nsec);
         std::snprintf(etag, sizeof etag, "\"%llx-%llx\"", mtime_ns,
                       static_cast<unsigned long long>(size));
         const std::string last_modified = http_date(st.st_mtim.tv_sec);

@@ -52,8 +52,9 @@ struct test_response {
 class client {
 public:
     client(const application& app, asio::any_io_executor ex)
-        : app_(app), group_(ex), services_(group_, [this] { stop_requested_ = true; }),
-          ctx_{app.info_handle(), services_, ex} {}
+        : app_(app), group_(ex),
+          services_(group_, [this] { stop_requested_ = true; }), ctx_{app.info_handle(), services_,
+                                                                      ex} {}
     client(const client&) = delete;
     client& operator=(const client&) = delete;
 
@@ -79,7 +80,7 @@ public:
     asio::awaitable<bool> stop(std::chrono::milliseconds service_grace = std::chrono::seconds(5)) {
         const bool clean = co_await app_.lifespan.shutdown(ctx_);
         co_await group_.stop_and_join(service_grace);
-        co_return clean && group_.failures().empty();
+        co_return clean&& group_.failures().empty();
     }
 
     asio::awaitable<test_response> get(std::string target, header_list headers = {}) {

@@ -37,11 +37,14 @@ application& fuzz_app() {
         });
         app.http_router.add({"GET"}, "/stream", [](request& req) -> awaitable<response> {
             std::string q(req.raw_query());
-            co_return response{200, {}, body_writer::from_stream(
-                [q](body_sink& out) -> awaitable<void> {
-                    co_await out.write("a");
-                    co_await out.write(q);
-                }, "text/plain")};
+            co_return response{200,
+                               {},
+                               body_writer::from_stream(
+                                   [q](body_sink& out) -> awaitable<void> {
+                                       co_await out.write("a");
+                                       co_await out.write(q);
+                                   },
+                                   "text/plain")};
         });
         app.http_router.add({"GET"}, "/error", [](request&) -> awaitable<response> {
             throw http_error(418, "teapot");
@@ -59,7 +62,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // Two bytes of split pattern, then the client's bytes.
     const std::size_t split_a = size > 0 ? data[0] % 64 + 1 : 1;
     const std::size_t split_b = size > 1 ? data[1] % 64 + 1 : 1;
-    const std::string_view input(reinterpret_cast<const char*>(data) + std::min<std::size_t>(size, 2),
+    const std::string_view input(reinterpret_cast<const char*>(data) +
+                                     std::min<std::size_t>(size, 2),
                                  size - std::min<std::size_t>(size, 2));
     std::vector<std::string> pieces;
     for (std::size_t at = 0, i = 0; at < input.size(); ++i) {
@@ -68,8 +72,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         at += n;
     }
 
-    static const server_config config{.max_header_bytes = 1024, .max_header_count = 16,
-                                      .max_url_bytes = 256, .max_body_bytes = 4096,
+    static const server_config config{.max_header_bytes = 1024,
+                                      .max_header_count = 16,
+                                      .max_url_bytes = 256,
+                                      .max_body_bytes = 4096,
                                       .read_buffer_bytes = 512};
     auto& app = fuzz_app();
     static const http_handler handler = app.handler();

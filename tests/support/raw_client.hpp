@@ -53,7 +53,8 @@ public:
         buffer_.erase(0, end + 4);
         auto line_end = head.find("\r\n");
         std::string status_line = head.substr(0, line_end);
-        if (status_line.rfind("HTTP/1.", 0) != 0) throw std::runtime_error("bad status line: " + status_line);
+        if (status_line.rfind("HTTP/1.", 0) != 0)
+            throw std::runtime_error("bad status line: " + status_line);
         res.status = std::stoi(status_line.substr(9, 3));
         std::size_t pos = line_end == std::string::npos ? head.size() : line_end + 2;
         while (pos < head.size()) {
@@ -62,11 +63,13 @@ public:
             auto line = head.substr(pos, next - pos);
             auto colon = line.find(':');
             auto value = line.substr(colon + 1);
-            while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+            while (!value.empty() && value.front() == ' ')
+                value.erase(0, 1);
             res.headers.emplace_back(line.substr(0, colon), value);
             pos = next + 2;
         }
-        if (head_request || res.status == 204 || res.status == 304 || res.status / 100 == 1) return res;
+        if (head_request || res.status == 204 || res.status == 304 || res.status / 100 == 1)
+            return res;
         if (auto te = res.header("transfer-encoding"); te && *te == "chunked") {
             for (;;) {
                 auto line_end2 = read_until("\r\n");
@@ -118,7 +121,8 @@ private:
         }
     }
     void fill(std::size_t n) {
-        while (buffer_.size() < n) read_more();
+        while (buffer_.size() < n)
+            read_more();
     }
     void read_more() {
         char chunk[4096];

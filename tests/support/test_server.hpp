@@ -12,7 +12,8 @@ namespace test {
 class running_server {
 public:
     explicit running_server(const bareasio::application& app, bareasio::server_config config = {})
-        : server_(app, with_free_port(std::move(config))), thread_([this] { exit_code_ = server_.run(); }) {
+        : server_(app, with_free_port(std::move(config))),
+          thread_([this] { exit_code_ = server_.run(); }) {
         port_ = server_.wait_until_listening();
         if (port_ == 0) {
             thread_.join();

@@ -19,11 +19,11 @@
 #include <asio/cancellation_type.hpp>
 #include <asio/error.hpp>
 #include <asio/execution/context.hpp>
-#include <asio/execution_context.hpp>
-#include <asio/query.hpp>
 #include <asio/execution/outstanding_work.hpp>
+#include <asio/execution_context.hpp>
 #include <asio/post.hpp>
 #include <asio/prefer.hpp>
+#include <asio/query.hpp>
 #include <asio/recycling_allocator.hpp>
 #include <asio/system_executor.hpp>
 #include <asio/use_awaitable.hpp>
@@ -105,7 +105,8 @@ struct event_state : std::enable_shared_from_this<event_state> {
     // Detaches every waiter, oldest first, as a chain through `next`.
     event_waiter* take_all() noexcept {
         event_waiter* chain = head;
-        for (auto* w = head; w; w = w->next) w->linked = false;
+        for (auto* w = head; w; w = w->next)
+            w->linked = false;
         head = tail = nullptr;
         return chain;
     }
@@ -143,7 +144,8 @@ private:
         {
             std::lock_guard lock(mutex_);
             chain = head_;
-            for (auto* w = head_; w; w = w->service_next) w->registered = false;
+            for (auto* w = head_; w; w = w->service_next)
+                w->registered = false;
             head_ = tail_ = nullptr;
         }
         while (chain) {
@@ -248,12 +250,14 @@ inline void complete_chain(event_waiter* chain, std::error_code ec) {
         }
         if (count == max_groups) { // flush the oldest group to make room
             groups[0].head->post_chain(ec);
-            for (std::size_t i = 1; i < count; ++i) groups[i - 1] = groups[i];
+            for (std::size_t i = 1; i < count; ++i)
+                groups[i - 1] = groups[i];
             --count;
         }
         groups[count++] = {w, w};
     }
-    for (std::size_t i = 0; i < count; ++i) groups[i].head->post_chain(ec);
+    for (std::size_t i = 0; i < count; ++i)
+        groups[i].head->post_chain(ec);
 }
 
 // Runs a posted chain on its executor. If it is destroyed unrun (the
@@ -267,7 +271,8 @@ public:
         : head_(std::exchange(other.head_, nullptr)), ec_(other.ec_) {}
     chain_runner& operator=(chain_runner&&) = delete;
     ~chain_runner() {
-        while (head_) std::exchange(head_, head_->next)->destroy();
+        while (head_)
+            std::exchange(head_, head_->next)->destroy();
     }
 
     void operator()() {
@@ -335,9 +340,7 @@ public:
 
 private:
     using executor_type = tracked_executor_t<Handler>;
-    const void* executor_tag() const noexcept override {
-        return &executor_type_tag<executor_type>;
-    }
+    const void* executor_tag() const noexcept override { return &executor_type_tag<executor_type>; }
     const void* executor_address() const noexcept override { return &work_; }
 
     Handler handler_;
@@ -408,9 +411,7 @@ public:
     }
 
 private:
-    const void* executor_tag() const noexcept override {
-        return &executor_type_tag<executor_type>;
-    }
+    const void* executor_tag() const noexcept override { return &executor_type_tag<executor_type>; }
     const void* executor_address() const noexcept override { return &work_; }
 
     // The timer's completion handler owns the timer's share: run, it hands
@@ -552,8 +553,7 @@ public:
         // The state is taken by pointer: the event must outlive the wait's
         // start (as any Asio I/O object must); a parked wait holds it alive.
         return asio::async_initiate<CompletionToken, void(std::error_code)>(
-            [state = state_.get()](auto handler) { initiate(*state, std::move(handler)); },
-            token);
+            [state = state_.get()](auto handler) { initiate(*state, std::move(handler)); }, token);
     }
 
     // Waits until the event is set or `timeout` passes, whichever is first.

@@ -115,7 +115,8 @@ public:
     // Asks every running task to stop (sets their stop tokens). Any thread.
     void request_stop() {
         asio::dispatch(state_->ex, [st = state_] {
-            for (auto& t : st->tasks) t->stop.request_stop();
+            for (auto& t : st->tasks)
+                t->stop.request_stop();
         });
     }
 
@@ -129,7 +130,8 @@ public:
     // Waits until no task is running. Resumes on the caller's executor.
     asio::awaitable<void> join() {
         auto st = state_;
-        while (st->running != 0) co_await st->idle.wait();
+        while (st->running != 0)
+            co_await st->idle.wait();
     }
 
     // Requests stop, gives the tasks `grace` to end by themselves, cancels
@@ -139,7 +141,8 @@ public:
     template <class Rep, class Period>
     asio::awaitable<void> stop_and_join(std::chrono::duration<Rep, Period> grace) {
         auto st = state_;
-        for (auto& t : st->tasks) t->stop.request_stop();
+        for (auto& t : st->tasks)
+            t->stop.request_stop();
         bool ended = st->running == 0;
         if (!ended) ended = co_await st->idle.wait_for(grace);
         if (!ended) cancel_all(*st);

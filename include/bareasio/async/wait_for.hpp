@@ -64,8 +64,8 @@ asio::awaitable<wait_result_t<T, Throw>> run_until(asio::awaitable<T> op,
     // completes, so the inner operation never outlives this call.
     auto group = asio::experimental::make_parallel_group(
         asio::co_spawn(ex, std::move(op), deferred), timer.async_wait(deferred));
-    auto results = co_await group.async_wait(asio::experimental::wait_for_one(),
-                                             asio::use_awaitable);
+    auto results =
+        co_await group.async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
     const auto& order = std::get<0>(results);
     const std::exception_ptr& failure = std::get<1>(results);
     const std::error_code& timer_ec = std::get<std::tuple_size_v<decltype(results)> - 1>(results);
@@ -121,13 +121,13 @@ inline constexpr auto deferred = detail::deferred;
 // coroutine on the caller's executor, and its result (the handler's
 // arguments after the error_code) is returned as the awaitable's would be.
 template <class Op, class Rep, class Period>
-    requires detail::is_deferred_v<std::decay_t<Op>>
+requires detail::is_deferred_v<std::decay_t<Op>>
 auto wait_for(Op&& op, std::chrono::duration<Rep, Period> timeout) {
     return bareasio::wait_for(std::forward<Op>(op)(asio::use_awaitable), timeout);
 }
 
 template <class Op, class Rep, class Period>
-    requires detail::is_deferred_v<std::decay_t<Op>>
+requires detail::is_deferred_v<std::decay_t<Op>>
 auto wait_for(Op&& op, std::chrono::duration<Rep, Period> timeout, ignore_timeout_t tag) {
     return bareasio::wait_for(std::forward<Op>(op)(asio::use_awaitable), timeout, tag);
 }

@@ -118,9 +118,10 @@ inline std::string format_set_cookie(const cookie& c) {
             throw std::invalid_argument("cookie name '" + c.name + "' is not an HTTP token");
     for (const char ch : c.value)
         if (!detail::is_cookie_octet(ch))
-            throw std::invalid_argument("cookie '" + c.name +
-                                        "': the value holds a byte cookies cannot carry "
-                                        "(space, '\"', ',', ';', '\\' or non-ASCII); encode it first");
+            throw std::invalid_argument(
+                "cookie '" + c.name +
+                "': the value holds a byte cookies cannot carry "
+                "(space, '\"', ',', ';', '\\' or non-ASCII); encode it first");
     detail::check_attribute("path", c.path);
     detail::check_attribute("domain", c.domain);
     if (c.same_site == same_site_policy::none && !c.secure)
@@ -128,18 +129,27 @@ inline std::string format_set_cookie(const cookie& c) {
 
     std::string out = c.name;
     out.append("=").append(c.value);
-    if (c.max_age) out.append("; Max-Age=").append(std::to_string(std::max<long long>(0, c.max_age->count())));
+    if (c.max_age)
+        out.append("; Max-Age=").append(std::to_string(std::max<long long>(0, c.max_age->count())));
     if (c.expires)
-        out.append("; Expires=").append(http_date(std::chrono::system_clock::to_time_t(*c.expires)));
+        out.append("; Expires=")
+            .append(http_date(std::chrono::system_clock::to_time_t(*c.expires)));
     if (!c.domain.empty()) out.append("; Domain=").append(c.domain);
     if (!c.path.empty()) out.append("; Path=").append(c.path);
     if (c.secure) out.append("; Secure");
     if (c.http_only) out.append("; HttpOnly");
     switch (c.same_site) {
-    case same_site_policy::strict: out.append("; SameSite=Strict"); break;
-    case same_site_policy::lax: out.append("; SameSite=Lax"); break;
-    case same_site_policy::none: out.append("; SameSite=None"); break;
-    case same_site_policy::unset: break;
+    case same_site_policy::strict:
+        out.append("; SameSite=Strict");
+        break;
+    case same_site_policy::lax:
+        out.append("; SameSite=Lax");
+        break;
+    case same_site_policy::none:
+        out.append("; SameSite=None");
+        break;
+    case same_site_policy::unset:
+        break;
     }
     return out;
 }

@@ -25,13 +25,15 @@ inline void format_http_date(std::time_t when, char* out) noexcept {
         at[1] = static_cast<char>('0' + v % 10);
     };
     char* p = out;
-    for (int i = 0; i < 3; ++i) *p++ = days[tm.tm_wday][i];
+    for (int i = 0; i < 3; ++i)
+        *p++ = days[tm.tm_wday][i];
     *p++ = ',';
     *p++ = ' ';
     put2(p, tm.tm_mday);
     p += 2;
     *p++ = ' ';
-    for (int i = 0; i < 3; ++i) *p++ = months[tm.tm_mon][i];
+    for (int i = 0; i < 3; ++i)
+        *p++ = months[tm.tm_mon][i];
     *p++ = ' ';
     const int year = tm.tm_year + 1900;
     put2(p, year / 100);
@@ -60,7 +62,8 @@ inline std::string http_date(std::time_t when) {
 // asctime forms included), which callers treat as an absent header.
 inline std::optional<std::time_t> parse_http_date(std::string_view text) noexcept {
     static constexpr std::string_view months = "JanFebMarAprMayJunJulAugSepOctNovDec";
-    if (text.size() != 29 || text.substr(3, 2) != ", " || text.substr(25) != " GMT") return std::nullopt;
+    if (text.size() != 29 || text.substr(3, 2) != ", " || text.substr(25) != " GMT")
+        return std::nullopt;
     auto number = [&](std::size_t at, std::size_t n) -> int {
         int v = 0;
         for (std::size_t i = at; i < at + n; ++i) {

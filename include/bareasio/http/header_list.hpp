@@ -29,8 +29,10 @@ inline constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
 
 // `s` without leading and trailing spaces and tabs (HTTP's optional whitespace).
 inline constexpr std::string_view trim_ows(std::string_view s) noexcept {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+        s.remove_suffix(1);
     return s;
 }
 
@@ -59,7 +61,8 @@ public:
     header_list() = default;
     header_list(std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
         fields_.reserve(fields.size()); // one allocation, not one per doubling
-        for (auto& [name, value] : fields) add(name, value);
+        for (auto& [name, value] : fields)
+            add(name, value);
     }
 
     void add(std::string_view name, std::string_view value) {
@@ -76,9 +79,8 @@ public:
 
     std::size_t erase(std::string_view name) {
         auto last = fields_.begin() + static_cast<std::ptrdiff_t>(size_);
-        auto kept = std::stable_partition(fields_.begin(), last, [&](const field& f) {
-            return !iequals(f.name, name);
-        });
+        auto kept = std::stable_partition(fields_.begin(), last,
+                                          [&](const field& f) { return !iequals(f.name, name); });
         auto removed = static_cast<std::size_t>(last - kept);
         size_ -= removed;
         return removed;
@@ -138,7 +140,8 @@ private:
 // several, and dropping one would let a shared cache mix up responses.
 inline void add_vary(header_list& headers, std::string_view token) {
     for (const auto& f : headers)
-        if (iequals(f.name, "vary") && (contains_token(f.value, token) || contains_token(f.value, "*")))
+        if (iequals(f.name, "vary") &&
+            (contains_token(f.value, token) || contains_token(f.value, "*")))
             return;
     headers.add("vary", token);
 }

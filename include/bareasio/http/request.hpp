@@ -51,14 +51,15 @@ public:
     // Builds a request from a head (tests and in-process use). Throws
     // std::invalid_argument when the target cannot be decoded.
     explicit request(request_head head, body_source* body = nullptr) : head_(std::move(head)) {
-        if (!prepare(body)) throw std::invalid_argument("malformed request target: " + head_.target);
+        if (!prepare(body))
+            throw std::invalid_argument("malformed request target: " + head_.target);
     }
 
     std::string_view method() const noexcept { return head_.method; }
     std::string_view target() const noexcept { return head_.target; }
-    std::string_view path() const noexcept { return path_; }         // percent-decoded
+    std::string_view path() const noexcept { return path_; }           // percent-decoded
     std::string_view raw_query() const noexcept { return raw_query_; } // as sent
-    const query_params& query() const noexcept { return query_; }     // decoded
+    const query_params& query() const noexcept { return query_; }      // decoded
     unsigned version() const noexcept { return head_.version; }
     const header_list& headers() const noexcept { return head_.headers; }
     bool keep_alive() const noexcept { return head_.keep_alive; }

@@ -96,11 +96,13 @@ private:
         if (head_scan_.after_cr && *first != '\n') return false;
         if (head_scan_.line_start && head_scan_.lines > 0 && blank(*first)) return false;
         for (auto* cr = static_cast<const char*>(std::memchr(first, '\r', bytes.size())); cr;
-             cr = static_cast<const char*>(std::memchr(cr + 1, '\r', static_cast<std::size_t>(last - cr - 1)))) {
+             cr = static_cast<const char*>(
+                 std::memchr(cr + 1, '\r', static_cast<std::size_t>(last - cr - 1)))) {
             if (cr + 1 < last && cr[1] != '\n') return false;
         }
         for (auto* lf = static_cast<const char*>(std::memchr(first, '\n', bytes.size())); lf;
-             lf = static_cast<const char*>(std::memchr(lf + 1, '\n', static_cast<std::size_t>(last - lf - 1)))) {
+             lf = static_cast<const char*>(
+                 std::memchr(lf + 1, '\n', static_cast<std::size_t>(last - lf - 1)))) {
             const bool cr_before = lf > first ? lf[-1] == '\r' : head_scan_.after_cr;
             if (!cr_before) return false;
             ++head_scan_.lines;
@@ -194,8 +196,8 @@ private:
                 head.chunked = (p->flags & F_CHUNKED) != 0;
                 if (p->flags & F_CONTENT_LENGTH) head.content_length = p->content_length;
                 auto expect = head.headers.get("expect");
-                head.expect_continue = expect && iequals(*expect, "100-continue") &&
-                                       head.version >= 11;
+                head.expect_continue =
+                    expect && iequals(*expect, "100-continue") && head.version >= 11;
                 me.in_body_ = true;
                 me.event_ = event::head_complete;
                 return static_cast<int>(HPE_PAUSED);

@@ -20,7 +20,9 @@ class route_matches {
 public:
     using value = std::variant<std::string, std::int64_t, double>;
 
-    void add(std::string_view name, value v) { values_.emplace_back(std::string(name), std::move(v)); }
+    void add(std::string_view name, value v) {
+        values_.emplace_back(std::string(name), std::move(v));
+    }
     void clear() noexcept { values_.clear(); }
     void pop_back() noexcept { values_.pop_back(); }
     std::size_t size() const noexcept { return values_.size(); }

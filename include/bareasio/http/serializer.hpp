@@ -78,23 +78,25 @@ inline body_framing write_head(std::string& out, const response& res, std::strin
         write_status_line(out, res.status);
         bool has_type = false, has_date = false;
         for (const auto& f : res.headers) {
-            if (f.name.empty() || detail::has_line_break(f.name) ||
-                detail::has_line_break(f.value))
+            if (f.name.empty() || detail::has_line_break(f.name) || detail::has_line_break(f.value))
                 throw std::invalid_argument("header '" + f.name +
                                             "' has an empty name or a line break");
             if (detail::managed_header(f.name)) continue;
             has_type = has_type || iequals(f.name, "content-type");
             has_date = has_date || iequals(f.name, "date");
-            detail::append_all(out, f.name, std::string_view(": "), f.value, std::string_view("\r\n"));
+            detail::append_all(out, f.name, std::string_view(": "), f.value,
+                               std::string_view("\r\n"));
         }
         const body_framing framing = framing_for(res, opt);
         if (!has_type && framing != body_framing::none && !res.body.content_type().empty())
             detail::append_all(out, std::string_view("Content-Type: "), res.body.content_type(),
                                std::string_view("\r\n"));
-        if (!has_date) detail::append_all(out, std::string_view("Date: "), date, std::string_view("\r\n"));
+        if (!has_date)
+            detail::append_all(out, std::string_view("Date: "), date, std::string_view("\r\n"));
         if (framing == body_framing::length) {
             char digits[24];
-            auto end = std::to_chars(digits, digits + sizeof digits, res.body.length().value_or(0)).ptr;
+            auto end =
+                std::to_chars(digits, digits + sizeof digits, res.body.length().value_or(0)).ptr;
             detail::append_all(out, std::string_view("Content-Length: "),
                                std::string_view(digits, static_cast<std::size_t>(end - digits)),
                                std::string_view("\r\n"));
@@ -121,6 +123,8 @@ inline void write_chunk(std::string& out, std::string_view data) {
     out.append(digits, end).append("\r\n").append(data).append("\r\n");
 }
 
-inline void write_last_chunk(std::string& out) { out.append("0\r\n\r\n"); }
+inline void write_last_chunk(std::string& out) {
+    out.append("0\r\n\r\n");
+}
 
 } // namespace bareasio

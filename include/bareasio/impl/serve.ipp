@@ -16,11 +16,11 @@
 namespace bareasio {
 
 BAREASIO_DECL int app_server::run() {
-    const unsigned n = config_.threads == 0
-                           ? std::max(1u, std::thread::hardware_concurrency())
-                           : config_.threads;
+    const unsigned n =
+        config_.threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : config_.threads;
     loop_list loops;
-    for (unsigned i = 0; i < n; ++i) loops.push_back(std::make_unique<asio::io_context>(1));
+    for (unsigned i = 0; i < n; ++i)
+        loops.push_back(std::make_unique<asio::io_context>(1));
     // The other loops idle until loop 0 hands them a server, and run
     // until loop 0 is done with them.
     std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
@@ -38,7 +38,8 @@ BAREASIO_DECL int app_server::run() {
     });
     loops[0]->run();
     guards.clear();
-    for (auto& t : threads) t.join();
+    for (auto& t : threads)
+        t.join();
     set_listening(0); // wake anyone still waiting if startup failed
     return exit_code;
 }
@@ -95,8 +96,7 @@ BAREASIO_DECL asio::awaitable<void> app_server::main(int& exit_code, const loop_
     for (std::size_t i = 0; i < servers.size(); ++i)
         asio::post(*loops[i], [srv = servers[i].get()] { srv->start(); });
     detail::log_line("bareasio: listening on http://" + config_.host + ":" +
-                     std::to_string(servers.front()->port()) + " (" +
-                     std::to_string(loops.size()) +
+                     std::to_string(servers.front()->port()) + " (" + std::to_string(loops.size()) +
                      (loops.size() == 1 ? " thread)" : " threads)"));
     set_listening(servers.front()->port());
 
@@ -131,7 +131,8 @@ BAREASIO_DECL asio::awaitable<void> app_server::shutdown_all(server_list& server
         asio::co_spawn(*loops[i], servers[i]->shutdown(),
                        [&finished](std::exception_ptr) { finished.set(); });
     }
-    for (auto& finished : done) co_await finished->wait();
+    for (auto& finished : done)
+        co_await finished->wait();
 }
 
 BAREASIO_DECL asio::awaitable<void> app_server::finish(task_group& services,

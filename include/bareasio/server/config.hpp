@@ -27,11 +27,11 @@ struct server_config {
     std::size_t max_connections = 10'000;     // past it: 503 and close
 
     // Timeouts.
-    std::chrono::milliseconds header_timeout{10'000};     // head not complete -> 408
-    std::chrono::milliseconds keep_alive_timeout{5'000};  // idle keep-alive -> close
-    std::chrono::milliseconds body_timeout{10'000};       // each body read stalls -> 408, close
-    std::chrono::milliseconds write_timeout{10'000};      // client takes no bytes -> close
-    std::chrono::milliseconds drain_timeout{10'000};      // graceful shutdown deadline
+    std::chrono::milliseconds header_timeout{10'000};      // head not complete -> 408
+    std::chrono::milliseconds keep_alive_timeout{5'000};   // idle keep-alive -> close
+    std::chrono::milliseconds body_timeout{10'000};        // each body read stalls -> 408, close
+    std::chrono::milliseconds write_timeout{10'000};       // client takes no bytes -> close
+    std::chrono::milliseconds drain_timeout{10'000};       // graceful shutdown deadline
     std::chrono::milliseconds service_stop_timeout{5'000}; // services to end before cancel
 
     std::size_t read_buffer_bytes = 16 * 1024;

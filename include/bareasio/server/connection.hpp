@@ -63,7 +63,7 @@ namespace bareasio {
 // What the connections of one event loop share.
 struct loop_context {
     const server_config* config = nullptr;
-    buffer_pool buffers; // sized from config->read_buffer_bytes
+    buffer_pool buffers;     // sized from config->read_buffer_bytes
     trusted_proxies proxies; // from config->trusted_proxies
     const http_handler* handler = nullptr;
     shared_info info;
@@ -127,7 +127,7 @@ public:
         : stream_(std::move(stream)), loop_(loop), config_(*loop.config),
           parser_(request_.head(), config_.limits()) {
         request_.set_info(loop.info);
-        if constexpr (requires(Stream& s) { s.remote_endpoint(); }) {
+        if constexpr (requires(Stream & s) { s.remote_endpoint(); }) {
             std::error_code ec;
             const auto endpoint = stream_.remote_endpoint(ec);
             if (!ec) {
@@ -178,17 +178,17 @@ public:
         watching_ = true;
         watch_done_.clear();
         // Into the free tail only: the handler may still hold views of earlier bytes.
-        stream_.async_read_some(
-            asio::buffer(buffer_.data() + end_, buffer_.size() - end_),
-            [this](std::error_code ec, std::size_t n) {
-                watching_ = false;
-                end_ += n;
-                if (ec && ec != asio::error::operation_aborted) {
-                    client_gone_ = true;
-                    if (cancel_signal_) cancel_signal_->emit(asio::cancellation_type::terminal);
-                }
-                watch_done_.set();
-            });
+        stream_.async_read_some(asio::buffer(buffer_.data() + end_, buffer_.size() - end_),
+                                [this](std::error_code ec, std::size_t n) {
+                                    watching_ = false;
+                                    end_ += n;
+                                    if (ec && ec != asio::error::operation_aborted) {
+                                        client_gone_ = true;
+                                        if (cancel_signal_)
+                                            cancel_signal_->emit(asio::cancellation_type::terminal);
+                                    }
+                                    watch_done_.set();
+                                });
     }
 
     void close() override {
@@ -257,9 +257,7 @@ private:
 
     // ---- reading ---------------------------------------------------------
 
-    std::string_view buffered() const noexcept {
-        return {buffer_.data() + begin_, end_ - begin_};
-    }
+    std::string_view buffered() const noexcept { return {buffer_.data() + begin_, end_ - begin_}; }
 
     // Reads more bytes into the buffer; 0 when the client is gone.
     asio::awaitable<std::size_t> read_more() {
@@ -281,7 +279,8 @@ private:
                     // that the reactor completes short leaves the socket
                     // known drained, so the next one is queued as it is:
                     // no epoll_ctl to re-arm a readiness wait per request.
-                    out_.resize(std::min({out_.capacity(), first_read_max, loop_.buffers.buffer_size()}));
+                    out_.resize(
+                        std::min({out_.capacity(), first_read_max, loop_.buffers.buffer_size()}));
                     auto [ec, n] = co_await stream_.async_read_some(
                         asio::buffer(out_.data(), out_.size()), detail::use_tuple);
                     const bool full = n == out_.size();
@@ -298,8 +297,12 @@ private:
             }
             if (buffer_.empty()) {
                 // Wait for bytes without a buffer, then take one from the loop's pool.
-                if constexpr (requires { stream_.async_wait(asio::socket_base::wait_read, detail::use_tuple); }) {
-                    auto [ec] = co_await stream_.async_wait(asio::socket_base::wait_read, detail::use_tuple);
+                if constexpr (requires {
+                                  stream_.async_wait(asio::socket_base::wait_read,
+                                                     detail::use_tuple);
+                              }) {
+                    auto [ec] = co_await stream_.async_wait(asio::socket_base::wait_read,
+                                                            detail::use_tuple);
                     read_error_ = ec;
                     if (ec) co_return 0;
                 }
@@ -437,7 +440,7 @@ private:
         }
         if (body_failed_ && !body_done_ && res.status != 400 && res.status != 408 &&
             res.status != 413)
-            co_return false; // the client is gone or sent garbage: nothing to answer
+            co_return false;        // the client is gone or sent garbage: nothing to answer
         bool reusable = body_done_; // after a 413 the rest of the body is not worth reading
         if (!reusable && res.status != 413) reusable = co_await finish_body();
         bool keep_alive = head.keep_alive && reusable && !loop_.stopping;
@@ -479,7 +482,8 @@ private:
                 return error_response(503);
         } catch (...) {
         }
-        return handler_failure_response(failure, [this](std::string_view what) { log_failure(what); });
+        return handler_failure_response(failure,
+                                        [this](std::string_view what) { log_failure(what); });
     }
 
     void log_failure(std::string_view what) const {
@@ -520,7 +524,9 @@ private:
 
     // ---- writing ---------------------------------------------------------
 
-    bool head_request() const noexcept { return std::string_view(request_.head().method) == "HEAD"; }
+    bool head_request() const noexcept {
+        return std::string_view(request_.head().method) == "HEAD";
+    }
 
     // Appends the head of `res`, and its body when buffered, to out_. Clears
     // keep_alive when the body ends with the connection. Returns the framing
@@ -636,7 +642,7 @@ private:
     // (a typical request head; resize() clears what it exposes).
     static constexpr std::size_t first_read_max = 2048;
     // Sockets can be read and written without the reactor when they are ready.
-    static constexpr bool direct_io = requires(Stream& s, std::error_code& ec) {
+    static constexpr bool direct_io = requires(Stream & s, std::error_code& ec) {
         s.non_blocking(true, ec);
         s.read_some(asio::mutable_buffer(), ec);
         s.write_some(asio::const_buffer(), ec);
@@ -652,9 +658,9 @@ private:
     std::vector<char> buffer_; // [begin_, end_) holds bytes not yet parsed
     std::size_t begin_ = 0;
     std::size_t end_ = 0;
-    std::string out_; // responses waiting to be written together
+    std::string out_;          // responses waiting to be written together
     std::size_t out_sent_ = 0; // bytes of out_ already written
-    bool direct_ = false; // the socket is in non-blocking mode (direct_io)
+    bool direct_ = false;      // the socket is in non-blocking mode (direct_io)
     std::uint64_t streamed_ = 0;
     clock::time_point started_{}; // the current request's head was parsed (access log only)
     bool body_done_ = false;
@@ -662,11 +668,11 @@ private:
     bool continue_sent_ = false;
     bool chunked_ = false;
     bool write_failed_ = false;
-    bool watching_ = false;    // a watch read is pending
-    bool client_gone_ = false; // the watch saw the client hang up
+    bool watching_ = false;      // a watch read is pending
+    bool client_gone_ = false;   // the watch saw the client hang up
     bool watch_allowed_ = false; // only while a handler or a streaming body is awaited
-    bool watch_due_ = false; // a sweep has seen this handler already: the next one watches
-    std::error_code read_error_;  // how the last read ended
+    bool watch_due_ = false;     // a sweep has seen this handler already: the next one watches
+    std::error_code read_error_; // how the last read ended
     event watch_done_;
 };
 

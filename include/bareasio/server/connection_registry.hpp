@@ -38,16 +38,14 @@ public:
         it->conn = std::move(conn);
         raw->set_cancel_signal(&it->cancel);
         empty_.clear();
-        asio::co_spawn(ex, [raw] { return raw->run(); },
-                       asio::bind_cancellation_slot(it->cancel.slot(),
-                                                    [this, it](std::exception_ptr error) {
-                                                        if (error)
-                                                            detail::log_line(
-                                                                "bareasio: connection failed: " +
-                                                                detail::describe(error));
-                                                        entries_.erase(it);
-                                                        if (entries_.empty()) empty_.set();
-                                                    }));
+        asio::co_spawn(
+            ex, [raw] { return raw->run(); },
+            asio::bind_cancellation_slot(it->cancel.slot(), [this, it](std::exception_ptr error) {
+                if (error)
+                    detail::log_line("bareasio: connection failed: " + detail::describe(error));
+                entries_.erase(it);
+                if (entries_.empty()) empty_.set();
+            }));
     }
 
     // Checks every connection's deadline once per `period` until stopped.
@@ -59,8 +57,10 @@ public:
             co_await timer.async_wait(detail::use_tuple); // cancelled: loop ends
             const auto now = connection_base::clock::now();
             for (auto& e : entries_) {
-                if (e.conn->deadline() <= now) e.conn->expire();
-                else e.conn->watch_client();
+                if (e.conn->deadline() <= now)
+                    e.conn->expire();
+                else
+                    e.conn->watch_client();
             }
         }
         sweeper_ = nullptr;
@@ -70,7 +70,8 @@ public:
     // their request; whatever is left at `deadline` is cancelled and closed.
     asio::awaitable<void> drain(std::chrono::steady_clock::time_point deadline) {
         loop_.stopping = true;
-        for (auto& e : entries_) e.conn->stop_if_idle();
+        for (auto& e : entries_)
+            e.conn->stop_if_idle();
         bool drained = entries_.empty();
         if (!drained) drained = co_await wait_until_empty(deadline);
         if (!drained) {
@@ -80,7 +81,8 @@ public:
                 e.cancel.emit(asio::cancellation_type::terminal);
                 e.conn->close();
             }
-            while (!entries_.empty()) co_await empty_.wait();
+            while (!entries_.empty())
+                co_await empty_.wait();
         }
         stop_sweeping();
     }

@@ -26,7 +26,8 @@ public:
           acceptor_(ex_), registry_(loop_), tasks_(ex_) {
         loop_.config = &config_;
         loop_.buffers = buffer_pool(config_.read_buffer_bytes);
-        loop_.proxies = trusted_proxies(config_.trusted_proxies, config_.forwarded_header); // throws on a bad entry
+        loop_.proxies = trusted_proxies(config_.trusted_proxies,
+                                        config_.forwarded_header); // throws on a bad entry
         loop_.handler = &handler_;
         loop_.info = std::move(info);
         if (!config_.access_log.empty()) // throws if the file cannot be opened

@@ -41,7 +41,8 @@ public:
     // ("10.0.0.0/8"). Throws std::invalid_argument naming a bad entry.
     explicit trusted_proxies(const std::vector<std::string>& entries, bool forwarded_header = false)
         : forwarded_header_(forwarded_header) {
-        for (const auto& e : entries) networks_.push_back(parse(e));
+        for (const auto& e : entries)
+            networks_.push_back(parse(e));
     }
 
     bool empty() const noexcept { return networks_.empty(); }
@@ -149,8 +150,10 @@ private:
     }
 
     static std::string_view trim(std::string_view s) noexcept {
-        while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-        while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+        while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+            s.remove_prefix(1);
+        while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+            s.remove_suffix(1);
         return s;
     }
 
@@ -196,8 +199,10 @@ private:
                 if (auto eq = pair.find('='); eq != std::string_view::npos) {
                     auto key = trim(pair.substr(0, eq));
                     auto val = unquote(trim(pair.substr(eq + 1)));
-                    if (iequals(key, "for")) h.for_ = strip_port(val);
-                    else if (iequals(key, "proto")) h.proto = val;
+                    if (iequals(key, "for"))
+                        h.for_ = strip_port(val);
+                    else if (iequals(key, "proto"))
+                        h.proto = val;
                 }
                 if (semi == std::string_view::npos) break;
                 element.remove_prefix(semi + 1);
@@ -212,7 +217,8 @@ private:
     void walk(client_origin& origin) const {
         for (auto i = hops_.size(); i-- > 0;) {
             origin.address = hops_[i].for_;
-            if (hops_[i].proto == "https" || hops_[i].proto == "http") origin.scheme = hops_[i].proto;
+            if (hops_[i].proto == "https" || hops_[i].proto == "http")
+                origin.scheme = hops_[i].proto;
             if (!contains(hops_[i].for_)) return;
         }
     }
