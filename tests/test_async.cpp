@@ -11,6 +11,8 @@
 
 #include "support/doctest.hpp"
 
+#include <asio.hpp>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>

@@ -2,9 +2,9 @@
 // its deferred form, with a deadline: the analogue of Python's
 // asyncio.wait_for.
 //     co_await wait_for(ev.wait(), 100ms);
-//     auto n = co_await wait_for(socket.async_read_some(buf, bareasio::deferred), 5s); On expiry the inner operation is cancelled
-// (Asio terminal cancellation) and *finished* before wait_for returns; then
-// timeout_error is thrown. A result the inner operation produced is never
+//     auto n = co_await wait_for(socket.async_read_some(buf, bareasio::deferred), 5s);
+// On expiry the inner operation is cancelled (Asio terminal cancellation)
+// and *finished* before wait_for returns; then timeout_error is thrown. A result the inner operation produced is never
 // lost, an inner error propagates at once, and cancellation of the caller
 // propagates as operation_aborted.
 // Resumes on the calling coroutine's executor. Throws timeout_error (code
@@ -16,6 +16,11 @@
 
 #include <bareasio/async/error.hpp>
 #include <bareasio/detail/asio_compat.hpp>
+
+#include <asio/co_spawn.hpp>
+#include <asio/experimental/parallel_group.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
 
 #include <chrono>
 #include <exception>

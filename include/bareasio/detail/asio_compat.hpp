@@ -1,12 +1,18 @@
 // Spells the Asio facilities bareasio uses the same way across Asio versions:
 // Debian 12 ships 1.22 (as_tuple, deferred, parallel_group under
 // `experimental`); the WrapDB fallback is newer, where they moved up a level.
+// It includes only those: each header includes the rest of Asio it uses.
 #pragma once
 
-#include <asio.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/version.hpp>
+#if ASIO_VERSION >= 102400
+#include <asio/as_tuple.hpp>
+#include <asio/deferred.hpp>
+#else
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/deferred.hpp>
-#include <asio/experimental/parallel_group.hpp>
+#endif
 
 namespace bareasio::detail {
 

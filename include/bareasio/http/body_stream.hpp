@@ -6,6 +6,8 @@
 // Thread safety: use from the handler's coroutine only.
 #pragma once
 
+#include <bareasio/http/limits.hpp>
+
 #include <asio/awaitable.hpp>
 
 #include <cstddef>
@@ -46,7 +48,7 @@ private:
 class body_stream {
 public:
     // Default limit of the buffered readers: 1 MiB, as in the server config.
-    static constexpr std::size_t default_limit = 1024 * 1024;
+    static constexpr std::size_t default_limit = default_max_body_bytes;
 
     body_stream() = default;
     explicit body_stream(body_source* source, std::optional<std::uint64_t> length = std::nullopt)

@@ -4,7 +4,7 @@
 //     serve(app, {.host = "0.0.0.0", .port = 8080});
 #pragma once
 
-#include <bareasio/http/request_parser.hpp>
+#include <bareasio/http/limits.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -20,11 +20,11 @@ struct server_config {
     unsigned threads = 1;
 
     // Limits.
-    std::size_t max_header_bytes = 16 * 1024; // -> 431
-    std::size_t max_header_count = 100;       // -> 431
-    std::size_t max_url_bytes = 8 * 1024;     // -> 414
-    std::size_t max_body_bytes = 1024 * 1024; // buffered readers -> 413
-    std::size_t max_connections = 10'000;     // past it: 503 and close
+    std::size_t max_header_bytes = default_max_header_bytes; // -> 431
+    std::size_t max_header_count = default_max_header_count; // -> 431
+    std::size_t max_url_bytes = default_max_url_bytes;       // -> 414
+    std::size_t max_body_bytes = default_max_body_bytes;     // buffered readers -> 413
+    std::size_t max_connections = 10'000;                    // past it: 503 and close
 
     // Timeouts.
     std::chrono::milliseconds header_timeout{10'000};      // head not complete -> 408

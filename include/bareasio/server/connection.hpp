@@ -49,6 +49,13 @@
 #include <bareasio/server/config.hpp>
 #include <bareasio/server/trusted_proxies.hpp>
 
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/buffer.hpp>
+#include <asio/cancellation_signal.hpp>
+#include <asio/socket_base.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/write.hpp>
+
 #include <chrono>
 #include <cstring>
 #include <functional>

@@ -1,0 +1,201 @@
+// The definitions behind http/request_parser.hpp: the one place that
+// includes <llhttp.h>. Compiled once, with llhttp itself, by
+// src/request_parser.cpp (meson's bareasio_llhttp library); never included
+// by a header a user includes.
+#pragma once
+
+#include <bareasio/http/request_parser.hpp>
+
+#include <llhttp.h>
+
+#include <cstring>
+#include <new>
+
+namespace bareasio {
+
+struct request_parser_callbacks {
+    static request_parser& self(llhttp_t* p) { return *static_cast<request_parser*>(p->data); }
+
+    static llhttp_t* state(request_parser& me) noexcept {
+        return std::launder(reinterpret_cast<llhttp_t*>(me.llhttp_));
+    }
+
+    static int on_message_begin(llhttp_t* p) {
+        auto& me = self(p);
+        me.head_->clear();
+        me.head_bytes_ = 0;
+        me.in_field_ = false;
+        return 0;
+    }
+    static int on_url(llhttp_t* p, const char* at, std::size_t n) {
+        auto& me = self(p);
+        me.head_->target.append(at, n);
+        if (me.head_->target.size() > me.limits_.max_url_bytes)
+            return me.fail(414, "request target longer than the configured limit");
+        return me.count_head_bytes(n);
+    }
+    static int on_header_field(llhttp_t* p, const char* at, std::size_t n) {
+        auto& me = self(p);
+        if (!me.in_field_) {
+            if (me.head_->headers.size() >= me.limits_.max_header_count)
+                return me.fail(431, "more header fields than the configured limit");
+            me.head_->headers.append_empty();
+            me.in_field_ = true;
+        }
+        me.head_->headers.back().name.append(at, n);
+        return me.count_head_bytes(n);
+    }
+    static int on_header_field_complete(llhttp_t* p) {
+        self(p).in_field_ = false;
+        return 0;
+    }
+    static int on_header_value(llhttp_t* p, const char* at, std::size_t n) {
+        auto& me = self(p);
+        me.head_->headers.back().value.append(at, n);
+        return me.count_head_bytes(n);
+    }
+    static int on_header_value_complete(llhttp_t* p) {
+        auto& value = self(p).head_->headers.back().value;
+        while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
+        return 0;
+    }
+    static int on_headers_complete(llhttp_t* p) {
+        auto& me = self(p);
+        auto& head = *me.head_;
+        head.method = llhttp_method_name(static_cast<llhttp_method_t>(p->method));
+        head.version = p->http_major * 10u + p->http_minor;
+        head.keep_alive = llhttp_should_keep_alive(p) != 0;
+        head.chunked = (p->flags & F_CHUNKED) != 0;
+        if (p->flags & F_CONTENT_LENGTH) head.content_length = p->content_length;
+        auto expect = head.headers.get("expect");
+        head.expect_continue = expect && iequals(*expect, "100-continue") && head.version >= 11;
+        me.in_body_ = true;
+        me.event_ = request_parser::event::head_complete;
+        return static_cast<int>(HPE_PAUSED);
+    }
+    static int on_body(llhttp_t* p, const char* at, std::size_t n) {
+        auto& me = self(p);
+        if (!me.body_.empty()) return me.fail(500, "two body pieces in one step");
+        me.body_ = std::string_view(at, n);
+        return 0;
+    }
+    static int on_chunk_complete(llhttp_t* p) {
+        auto& me = self(p);
+        if (me.body_.empty()) return 0;
+        me.event_ = request_parser::event::body;
+        return static_cast<int>(HPE_PAUSED);
+    }
+    static int on_message_complete(llhttp_t* p) {
+        auto& me = self(p);
+        me.in_body_ = false;
+        me.event_ = request_parser::event::message_complete;
+        return static_cast<int>(HPE_PAUSED);
+    }
+
+    static const llhttp_settings_t& settings() {
+        static const llhttp_settings_t s = [] {
+            llhttp_settings_t s;
+            llhttp_settings_init(&s);
+            s.on_message_begin = on_message_begin;
+            s.on_url = on_url;
+            s.on_header_field = on_header_field;
+            s.on_header_field_complete = on_header_field_complete;
+            s.on_header_value = on_header_value;
+            s.on_header_value_complete = on_header_value_complete;
+            s.on_headers_complete = on_headers_complete;
+            s.on_body = on_body;
+            s.on_chunk_complete = on_chunk_complete;
+            s.on_message_complete = on_message_complete;
+            return s;
+        }();
+        return s;
+    }
+};
+
+request_parser::request_parser(request_head& head, parser_limits limits)
+    : head_(&head), limits_(limits) {
+    static_assert(sizeof(llhttp_t) <= sizeof llhttp_ && alignof(llhttp_t) <= 8,
+                  "request_parser::llhttp_ is too small for this llhttp version");
+    llhttp_t* p = ::new (static_cast<void*>(llhttp_)) llhttp_t;
+    llhttp_init(p, HTTP_REQUEST, &request_parser_callbacks::settings());
+    p->data = this;
+}
+
+request_parser::step request_parser::parse(std::string_view data) {
+    llhttp_t* p = request_parser_callbacks::state(*this);
+    if (paused_) {
+        llhttp_resume(p);
+        paused_ = false;
+    }
+    event_ = event::need_more;
+    body_ = {};
+    const bool in_head = !in_body_; // every byte llhttp takes now belongs to a head
+    const auto rc = llhttp_execute(p, data.data(), data.size());
+    if (rc == HPE_OK) {
+        if (in_head && !scan_head(data)) return reject_framing();
+        return {body_.empty() ? event::need_more : event::body, data.size(), body_};
+    }
+    if (rc == HPE_PAUSED || rc == HPE_PAUSED_UPGRADE) {
+        paused_ = true;
+        auto consumed = static_cast<std::size_t>(llhttp_get_error_pos(p) - data.data());
+        if (in_head && !scan_head(data.substr(0, consumed))) return reject_framing();
+        if (event_ == event::message_complete) head_scan_ = {}; // the next head starts fresh
+        if (rc == HPE_PAUSED_UPGRADE) { // we do not switch protocols: finish and close
+            head_->keep_alive = false;
+            event_ = event::message_complete;
+        }
+        return {event_, consumed, body_};
+    }
+    if (error_status_ == 0) error_status_ = 400;
+    reason_ = llhttp_get_error_reason(p) ? llhttp_get_error_reason(p) : "";
+    return {event::error, 0, {}};
+}
+
+// Line endings of the head, across calls: every LF must follow a CR,
+// every CR precede an LF, and no header line may start with whitespace
+// (obsolete folding). memchr finds the few line ends; the bytes between
+// are llhttp's to judge.
+bool request_parser::scan_head(std::string_view bytes) noexcept {
+    if (bytes.empty()) return true;
+    const char* const first = bytes.data();
+    const char* const last = first + bytes.size();
+    auto blank = [](char c) { return c == ' ' || c == '\t'; };
+    auto next = [last](const char* from, char c) {
+        return static_cast<const char*>(std::memchr(from, c, static_cast<std::size_t>(last - from)));
+    };
+    // The state left by the previous call applies to this call's first byte.
+    if (head_scan_.after_cr && *first != '\n') return false;
+    if (head_scan_.line_start && head_scan_.lines > 0 && blank(*first)) return false;
+    for (auto* cr = next(first, '\r'); cr; cr = cr + 1 < last ? next(cr + 1, '\r') : nullptr)
+        if (cr + 1 < last && cr[1] != '\n') return false;
+    for (auto* lf = next(first, '\n'); lf; lf = lf + 1 < last ? next(lf + 1, '\n') : nullptr) {
+        const bool cr_before = lf > first ? lf[-1] == '\r' : head_scan_.after_cr;
+        if (!cr_before) return false;
+        ++head_scan_.lines;
+        if (lf + 1 < last && blank(lf[1])) return false;
+    }
+    head_scan_.after_cr = last[-1] == '\r';
+    head_scan_.line_start = last[-1] == '\n';
+    return true;
+}
+
+request_parser::step request_parser::reject_framing() {
+    error_status_ = 400;
+    reason_ = "bare LF or obsolete line folding in the request head";
+    return {event::error, 0, {}};
+}
+
+int request_parser::fail(int status, const char* reason) {
+    error_status_ = status;
+    llhttp_set_error_reason(request_parser_callbacks::state(*this), reason);
+    return HPE_USER;
+}
+
+int request_parser::count_head_bytes(std::size_t n) {
+    head_bytes_ += n;
+    if (head_bytes_ > limits_.max_header_bytes)
+        return fail(431, "request head larger than the configured limit");
+    return 0;
+}
+
+} // namespace bareasio
