@@ -80,11 +80,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto& app = fuzz_app();
     static const http_handler handler = app.handler();
     asio::io_context ioc;
-    loop_context loop;
-    loop.config = &config;
-    loop.buffers = buffer_pool(config.read_buffer_bytes);
-    loop.handler = &handler;
-    loop.info = app.info_handle();
+    loop_context loop(config, handler, app.info_handle());
     // Every request's line goes through the access log's escaping too.
     static const auto access = std::make_shared<access_log>("/dev/null");
     loop.access = access;

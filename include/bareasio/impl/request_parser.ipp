@@ -56,7 +56,8 @@ struct request_parser_callbacks {
     }
     static int on_header_value_complete(llhttp_t* p) {
         auto& value = self(p).head_->headers.back().value;
-        while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
+        while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+            value.pop_back();
         return 0;
     }
     static int on_headers_complete(llhttp_t* p) {
@@ -161,7 +162,8 @@ bool request_parser::scan_head(std::string_view bytes) noexcept {
     const char* const last = first + bytes.size();
     auto blank = [](char c) { return c == ' ' || c == '\t'; };
     auto next = [last](const char* from, char c) {
-        return static_cast<const char*>(std::memchr(from, c, static_cast<std::size_t>(last - from)));
+        return static_cast<const char*>(
+            std::memchr(from, c, static_cast<std::size_t>(last - from)));
     };
     // The state left by the previous call applies to this call's first byte.
     if (head_scan_.after_cr && *first != '\n') return false;

@@ -18,7 +18,9 @@ namespace bareasio {
 class buffer_pool {
 public:
     explicit buffer_pool(std::size_t buffer_bytes = 16 * 1024, std::size_t keep = 256)
-        : size_(buffer_bytes), keep_(keep) {}
+        : size_(buffer_bytes), keep_(keep) {
+        free_.reserve(keep_); // so give() never allocates
+    }
 
     std::vector<char> take() {
         if (free_.empty()) return std::vector<char>(size_);
@@ -29,7 +31,7 @@ public:
 
     std::size_t buffer_size() const noexcept { return size_; }
 
-    void give(std::vector<char>&& b) {
+    void give(std::vector<char>&& b) noexcept {
         if (free_.size() < keep_ && b.size() == size_) free_.push_back(std::move(b));
         b = {};
     }

@@ -55,15 +55,17 @@ public:
         while (!sweep_stopped_) {
             timer.expires_after(period);
             co_await timer.async_wait(detail::use_tuple); // cancelled: loop ends
-            const auto now = connection_base::clock::now();
-            for (auto& e : entries_) {
-                if (e.conn->deadline() <= now)
-                    e.conn->expire();
-                else
-                    e.conn->watch_client();
-            }
+            sweep_once(connection_base::clock::now());
         }
         sweeper_ = nullptr;
+    }
+
+    // One sweep, as if at `now`: each connection whose deadline passed has
+    // its pending I/O ended (errc::timeout); the others may start watching
+    // their client. Tests call it to pass time deterministically.
+    void sweep_once(connection_base::clock::time_point now) {
+        for (auto& e : entries_)
+            e.conn->sweep(now);
     }
 
     // Graceful stop, then wait: idle connections close now, busy ones finish

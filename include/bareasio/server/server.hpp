@@ -23,15 +23,7 @@ public:
     server(asio::any_io_executor ex, server_config config, http_handler handler,
            shared_info info = {})
         : ex_(std::move(ex)), config_(std::move(config)), handler_(std::move(handler)),
-          acceptor_(ex_), registry_(loop_), tasks_(ex_) {
-        loop_.config = &config_;
-        loop_.buffers = buffer_pool(config_.read_buffer_bytes);
-        loop_.proxies = trusted_proxies(config_.trusted_proxies,
-                                        config_.forwarded_header); // throws on a bad entry
-        loop_.handler = &handler_;
-        loop_.info = std::move(info);
-        if (!config_.access_log.empty()) // throws if the file cannot be opened
-            loop_.access = std::make_shared<access_log>(config_.access_log);
+          acceptor_(ex_), loop_(config_, handler_, std::move(info)), registry_(loop_), tasks_(ex_) {
     }
     server(const server&) = delete;
     server& operator=(const server&) = delete;
