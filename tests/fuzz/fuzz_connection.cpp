@@ -6,7 +6,7 @@
 #include <bareasio/bareasio.hpp>
 #include <bareasio/http/json.hpp>
 
-#include "../support/memory_stream.hpp"
+#include "../support/memory_server.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -59,34 +59,47 @@ application& fuzz_app() {
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    // Two bytes of split pattern, then the client's bytes.
-    const std::size_t split_a = size > 0 ? data[0] % 64 + 1 : 1;
-    const std::size_t split_b = size > 1 ? data[1] % 64 + 1 : 1;
+    // Two control bytes, then the client's bytes. The low six bits of each
+    // are the two alternating piece sizes; byte 0's top bits choose sweeps
+    // (the client watch, the deadlines), byte 1's the server end's stream
+    // limits (short reads and writes, a full client buffer).
+    const unsigned control_a = size > 0 ? data[0] : 0, control_b = size > 1 ? data[1] : 0;
+    const std::size_t split_a = control_a % 64 + 1, split_b = control_b % 64 + 1;
+    const unsigned sweeps = control_a >> 6, limits = control_b >> 6;
     const std::string_view input(reinterpret_cast<const char*>(data) +
                                      std::min<std::size_t>(size, 2),
                                  size - std::min<std::size_t>(size, 2));
-    std::vector<std::string> pieces;
-    for (std::size_t at = 0, i = 0; at < input.size(); ++i) {
-        const auto n = std::min(i % 2 ? split_b : split_a, input.size() - at);
-        pieces.emplace_back(input.substr(at, n));
-        at += n;
-    }
 
     static const server_config config{.max_header_bytes = 1024,
                                       .max_header_count = 16,
                                       .max_url_bytes = 256,
                                       .max_body_bytes = 4096,
                                       .read_buffer_bytes = 512};
-    auto& app = fuzz_app();
-    static const http_handler handler = app.handler();
-    asio::io_context ioc;
-    loop_context loop(config, handler, app.info_handle());
     // Every request's line goes through the access log's escaping too.
     static const auto access = std::make_shared<access_log>("/dev/null");
-    loop.access = access;
-    fuzz::memory_stream stream(ioc.get_executor(), std::move(pieces));
-    auto conn = std::make_unique<connection<fuzz::memory_stream>>(std::move(stream), loop);
-    asio::co_spawn(ioc, conn->run(), asio::detached);
-    ioc.run();
+    test::memory_server server(fuzz_app(), config);
+    server.loop().access = access;
+    auto client = server.connect([&](testing::stream& s) {
+        if (limits & 1) {
+            s.read_size(split_a);
+            s.write_size(split_b);
+        }
+        if (limits & 2) s.buffer_limit(split_b * 8);
+    });
+    for (std::size_t at = 0, i = 0; at < input.size(); ++i) {
+        const auto n = std::min(i % 2 ? split_b : split_a, input.size() - at);
+        client.send(input.substr(at, n));
+        at += n;
+        server.poll();
+        client.discard();
+        if (sweeps & 1) server.sweep(); // a handler running this long gets watched
+    }
+    if (sweeps & 2) server.sweep(std::chrono::hours(1)); // every deadline passes
+    std::error_code ignored;
+    client.shutdown(asio::socket_base::shutdown_send, ignored);
+    for (int round = 0; round < 64 && server.connections() > 0; ++round) {
+        server.poll();
+        client.discard();
+    }
     return 0;
 }

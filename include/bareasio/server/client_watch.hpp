@@ -19,7 +19,7 @@ namespace bareasio {
 class client_watch {
 public:
     enum class state {
-        off,      // no handler runs, or its response is being written
+        off,      // no handler (or streaming writer) runs
         armed,    // a handler runs: the next sweep makes the watch due
         due,      // a sweep has seen it: the next one starts a read
         reading,  // a watch read is pending on the socket

@@ -173,9 +173,8 @@ private:
             in_.prepare(phase_ == phase::idle);
             const std::error_code ec = co_await stream_.read(in_, out_);
             if (!ec) continue;
-            if (phase_ == phase::head &&
-                (ec == errc::timeout || ec == asio::error::no_buffer_space)) {
-                co_await send_error(ec == errc::timeout ? 408 : 431, head_failure(ec));
+            if (phase_ == phase::head && ec == errc::timeout) {
+                co_await send_error(408, "request head not received in time");
                 co_return;
             }
             break;
@@ -183,19 +182,16 @@ private:
         co_await flush();
     }
 
-    // Parses what has arrived of the next head. A head begun and not yet
-    // complete enters the head phase: header_timeout runs from its first bytes.
+    // Parses what has arrived of the next head. Bytes of a head that is not
+    // complete (or malformed, and about to be answered) enter the head
+    // phase: header_timeout runs from its first bytes, and a graceful stop
+    // no longer takes the connection for idle.
     event_kind parse_head() {
         const auto step = parser_.parse(in_.unparsed());
         in_.consume(step.consumed);
-        if (step.what == event_kind::need_more && phase_ != phase::head)
+        if (step.what != event_kind::head_complete && phase_ != phase::head)
             enter(phase::head, config_.header_timeout);
         return step.what;
-    }
-
-    static std::string_view head_failure(std::error_code ec) noexcept {
-        if (ec == errc::timeout) return "request head not received in time";
-        return "request head larger than the read buffer";
     }
 
     // Handles the request whose head was just parsed: the handler, what it
@@ -283,6 +279,10 @@ private:
     response failure_response(const std::exception_ptr& failure) {
         try {
             std::rethrow_exception(failure);
+        } catch (const write_error&) {
+            // The handler wrote (a 100 Continue) to a client that is gone or
+            // stopped reading: nothing will reach it, nothing to log.
+            return error_response(503);
         } catch (const std::system_error& e) {
             if (body_ == body_state::failed) return response(400);
             // Cancelled by the drain deadline or because the client left:

@@ -79,14 +79,20 @@ public:
         if (!drained) {
             detail::log_line("bareasio: drain deadline passed; cancelling " +
                              std::to_string(entries_.size()) + " connection(s)");
-            for (auto& e : entries_) {
-                e.cancel.emit(asio::cancellation_type::terminal);
-                e.conn->close();
-            }
+            cancel_all();
             while (!entries_.empty())
                 co_await empty_.wait();
         }
         stop_sweeping();
+    }
+
+    // Cancels every connection's coroutine (and the handler it awaits) and
+    // closes its stream; each ends as soon as its loop runs it.
+    void cancel_all() {
+        for (auto& e : entries_) {
+            e.cancel.emit(asio::cancellation_type::terminal);
+            e.conn->close();
+        }
     }
 
     void stop_sweeping() {

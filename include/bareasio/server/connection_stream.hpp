@@ -11,9 +11,10 @@
 // empty output queue lends, a read the reactor keeps queued with no system
 // call, so a keep-alive request costs three system calls (epoll_wait, recv,
 // send) and no pool buffer is held while waiting.
-// Any stream with Asio's async_read_some/async_write_some works (a TLS
-// stream, bareasio::testing::stream); one that also has non_blocking,
-// read_some and write_some gets the direct paths.
+// Any stream with a socket's async_read_some, async_write_some, cancel and
+// close works (bareasio::testing::stream is one); one that also has
+// non_blocking, read_some and write_some gets the direct paths. Without
+// them an idle connection holds a pool buffer while it waits.
 // Thread safety: one per connection, on its loop.
 #pragma once
 
@@ -78,8 +79,9 @@ public:
 
     // Reads more bytes into `in`. Success means at least one byte was added;
     // else errc::timeout (the deadline passed), operation_aborted (cancelled),
-    // no_buffer_space (`in` is full of unparsed bytes) or the stream's own
-    // error (eof: the client left). Without a buffer (idle), the first
+    // no_buffer_space (`in` is full of unparsed bytes: the parser consumes
+    // what it is given, so only a caller that stopped parsing sees it) or
+    // the stream's own error (eof: the client left). Without a buffer (idle), the first
     // bytes go into storage lent by the empty queue `spare`, then into a
     // pool buffer.
     asio::awaitable<std::error_code> read(read_buffer& in, output_queue& spare) {
@@ -133,9 +135,10 @@ public:
         const auto previous = expiry_;
         expires_after(timeout);
         auto [ec, n] = co_await asio::async_write(stream_, out.unsent(), detail::use_tuple);
-        if (ec) fail(out, outcome(ec));
-        out.clear();
+        const std::error_code result = outcome(ec);
         expires_at(previous);
+        if (result) fail(out, result);
+        out.clear();
     }
 
     // ---- ending -------------------------------------------------------------
@@ -154,7 +157,7 @@ public:
 
 private:
     // Sockets can be read and written without the reactor when they are ready.
-    static constexpr bool direct_io = requires(Stream& s, std::error_code& ec) {
+    static constexpr bool direct_io = requires(Stream & s, std::error_code& ec) {
         s.non_blocking(true, ec);
         s.read_some(asio::mutable_buffer(), ec);
         s.write_some(asio::const_buffer(), ec);

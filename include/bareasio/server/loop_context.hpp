@@ -16,18 +16,21 @@
 #include <bareasio/server/trusted_proxies.hpp>
 
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 namespace bareasio {
 
 struct loop_context {
-    // Throws std::invalid_argument for a bad trusted proxy, std::system_error
+    // Throws std::invalid_argument for a bad trusted proxy or a read buffer
+    // of 0 bytes, std::system_error
     // for an access log file that cannot be opened. `config` and `handler`
     // must outlive the context.
     loop_context(const server_config& cfg, const http_handler& h, shared_info shared)
         : config(&cfg), buffers(cfg.read_buffer_bytes),
-          proxies(cfg.trusted_proxies, cfg.forwarded_header), handler(&h),
-          info(std::move(shared)) {
+          proxies(cfg.trusted_proxies, cfg.forwarded_header), handler(&h), info(std::move(shared)) {
+        if (cfg.read_buffer_bytes == 0)
+            throw std::invalid_argument("server_config::read_buffer_bytes must not be 0");
         if (!cfg.access_log.empty()) access = std::make_shared<access_log>(cfg.access_log);
     }
     loop_context(const loop_context&) = delete;
