@@ -21,6 +21,7 @@
 // Thread safety: the middleware is immutable once built.
 #pragma once
 
+#include <bareasio/http/writers.hpp>
 #include <bareasio/middleware.hpp>
 
 #include <algorithm>

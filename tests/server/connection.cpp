@@ -23,8 +23,9 @@ std::string get(std::string_view path, std::string_view extra = "") {
 }
 
 std::string post(std::string_view path, std::string_view body, std::string_view extra = "") {
-    return "POST " + std::string(path) + " HTTP/1.1\r\nHost: t\r\nContent-Length: " +
-           std::to_string(body.size()) + "\r\n" + std::string(extra) + "\r\n" + std::string(body);
+    return "POST " + std::string(path) +
+           " HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" +
+           std::string(extra) + "\r\n" + std::string(body);
 }
 
 // A response as the server writes it: status line, the handler's headers,
@@ -65,11 +66,14 @@ application& test_app(application& app) {
         co_return 200;
     });
     app.http_router.add({"GET"}, "/stream", [](request&) -> awaitable<response> {
-        co_return response{200, {}, stream_writer([](body_sink& out) -> awaitable<void> {
-                               for (int i = 0; i < 3; ++i)
-                                   co_await out.write("part" + std::to_string(i) + ";");
-                           },
-                                                  "text/plain")};
+        co_return response{200,
+                           {},
+                           stream_writer(
+                               [](body_sink& out) -> awaitable<void> {
+                                   for (int i = 0; i < 3; ++i)
+                                       co_await out.write("part" + std::to_string(i) + ";");
+                               },
+                               "text/plain")};
     });
     app.http_router.add({"GET"}, "/ignore-body",
                         [](request&) -> awaitable<response> { co_return 200; });
@@ -240,9 +244,9 @@ TEST_CASE("Expect: 100-continue: the 100 is sent only when the handler reads the
     ignoring.send("POST /ignore-body HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nExpect: "
                   "100-continue\r\n\r\n");
     server.poll();
-    CHECK(without_dates(ignoring.received()) ==
-          response_bytes("405 Method Not Allowed", "Method Not Allowed\n", "close",
-                         "allow: GET, HEAD\r\n"));
+    CHECK(without_dates(ignoring.received()) == response_bytes("405 Method Not Allowed",
+                                                               "Method Not Allowed\n", "close",
+                                                               "allow: GET, HEAD\r\n"));
     CHECK(ignoring.peer_closed());
 }
 
@@ -375,7 +379,7 @@ TEST_CASE("timeouts: a head not complete in header_timeout gets 408; an idle con
     test::memory_server server(test_app(app), {.header_timeout = 2s, .keep_alive_timeout = 1s});
     auto slowloris = server.connect();
     slowloris.send("GET / HTTP/1.1\r\nHost: t\r\n"); // and nothing more
-    server.sweep(1500ms);                              // past keep-alive, not yet the header timeout
+    server.sweep(1500ms);                            // past keep-alive, not yet the header timeout
     CHECK(slowloris.available() == 0);
     server.sweep(2500ms);
     CHECK(without_dates(slowloris.received()) ==
@@ -398,16 +402,19 @@ TEST_CASE("timeouts: a stalled body gets 408; a client that reads nothing is dro
     application app;
     bool producer_ended = false;
     app.http_router.add({"GET"}, "/firehose", [&](request&) -> awaitable<response> {
-        co_return response{200, {}, body_writer::from_stream([&](body_sink& out) -> awaitable<void> {
-                               struct on_exit {
-                                   bool& flag;
-                                   ~on_exit() { flag = true; }
-                               } guard{producer_ended};
-                               const std::string chunk(64 * 1024, 'z');
-                               for (;;)
-                                   co_await out.write(chunk); // ends only when writing fails
-                           },
-                                                                "text/plain")};
+        co_return response{200,
+                           {},
+                           body_writer::from_stream(
+                               [&](body_sink& out) -> awaitable<void> {
+                                   struct on_exit {
+                                       bool& flag;
+                                       ~on_exit() { flag = true; }
+                                   } guard{producer_ended};
+                                   const std::string chunk(64 * 1024, 'z');
+                                   for (;;)
+                                       co_await out.write(chunk); // ends only when writing fails
+                               },
+                               "text/plain")};
     });
     test_app(app);
     test::memory_server server(app, {.body_timeout = 2s, .write_timeout = 2s});
@@ -532,12 +539,15 @@ TEST_CASE("graceful stop while a response is streamed: it ends, and nothing behi
     event go_on;
     application app;
     app.http_router.add({"GET"}, "/stream", [&](request&) -> awaitable<response> {
-        co_return response{200, {}, body_writer::from_stream([&](body_sink& out) -> awaitable<void> {
-                               co_await out.write("first ");
-                               co_await go_on.wait(); // the stop begins here
-                               co_await out.write("last");
-                           },
-                                                                "text/plain")};
+        co_return response{200,
+                           {},
+                           body_writer::from_stream(
+                               [&](body_sink& out) -> awaitable<void> {
+                                   co_await out.write("first ");
+                                   co_await go_on.wait(); // the stop begins here
+                                   co_await out.write("last");
+                               },
+                               "text/plain")};
     });
     app.http_router.add({"GET"}, "/fast", [&](request&) -> awaitable<response> {
         ++fast_started;
@@ -616,7 +626,9 @@ TEST_CASE("trusted proxies: the client address and scheme come from the proxy's 
     application app;
     app.http_router.add({"GET"}, "/whoami", [](request& req) -> awaitable<response> {
         co_return response{
-            200, {}, text_writer(std::string(req.scheme()) + " " + std::string(req.client_address()))};
+            200,
+            {},
+            text_writer(std::string(req.scheme()) + " " + std::string(req.client_address()))};
     });
     test::memory_server server(app, {.trusted_proxies = {"10.0.0.0/8"}});
     const std::string forwarded = get("/whoami", "X-Forwarded-For: 203.0.113.7\r\n"

@@ -4,9 +4,10 @@
 //     co_await wait_for(ev.wait(), 100ms);
 //     auto n = co_await wait_for(socket.async_read_some(buf, bareasio::deferred), 5s);
 // On expiry the inner operation is cancelled (Asio terminal cancellation)
-// and *finished* before wait_for returns; then timeout_error is thrown. A result the inner operation produced is never
-// lost, an inner error propagates at once, and cancellation of the caller
-// propagates as operation_aborted.
+// and *finished* before wait_for returns; then timeout_error is thrown. A
+// result the inner operation produced is never lost, an inner error
+// propagates at once, and cancellation of the caller propagates as
+// operation_aborted.
 // Resumes on the calling coroutine's executor. Throws timeout_error (code
 // errc::timeout) on expiry, the inner operation's own exception if it
 // failed, and system_error(operation_aborted) if the caller was cancelled.

@@ -80,8 +80,8 @@ struct direction {
     std::size_t limit = std::numeric_limits<std::size_t>::max();      // most unread bytes
     std::size_t read_size = std::numeric_limits<std::size_t>::max();  // per read
     std::size_t write_size = std::numeric_limits<std::size_t>::max(); // per write
-    op_ptr reader; // a parked read
-    op_ptr writer; // a parked write
+    op_ptr reader;                                                    // a parked read
+    op_ptr writer;                                                    // a parked write
 
     std::size_t room() const noexcept { return bytes.size() >= limit ? 0 : limit - bytes.size(); }
     bool closed_for_writing() const noexcept { return reader_gone || eof; }
@@ -114,16 +114,14 @@ struct shared_pipe {
 };
 
 template <class Buffers>
-std::size_t copy_out(std::string& from, const Buffers& into,
-                            std::size_t most) {
+std::size_t copy_out(std::string& from, const Buffers& into, std::size_t most) {
     const std::size_t n = asio::buffer_copy(into, asio::buffer(from), most);
     from.erase(0, n);
     return n;
 }
 
 template <class Buffers>
-std::size_t copy_in(std::string& to, const Buffers& from,
-                           std::size_t most) {
+std::size_t copy_in(std::string& to, const Buffers& from, std::size_t most) {
     const std::size_t n = std::min(most, asio::buffer_size(from));
     const std::size_t start = to.size();
     to.resize(start + n);
@@ -315,7 +313,8 @@ public:
             ec = asio::error::broken_pipe;
             return 0;
         }
-        const std::size_t n = detail::copy_in(out().bytes, from, std::min(out().write_size, out().room()));
+        const std::size_t n =
+            detail::copy_in(out().bytes, from, std::min(out().write_size, out().room()));
         if (n == 0) ec = asio::error::would_block;
         pipe_->wake_reader(out());
         return n;
@@ -345,7 +344,9 @@ public:
     void cancel(std::error_code& ec) {
         ec = {};
         for (auto* slot : {&in().reader, &out().writer})
-            if (*slot) std::exchange(*slot, nullptr)->finish(in().bytes, 0, asio::error::operation_aborted);
+            if (*slot)
+                std::exchange(*slot, nullptr)
+                    ->finish(in().bytes, 0, asio::error::operation_aborted);
     }
     void cancel() {
         std::error_code ignored;
@@ -400,7 +401,8 @@ private:
     void park(Handler handler, detail::buffer_list<Buffer> buffers,
               detail::op_ptr detail::direction::*slot, int way_index) {
         auto& way = pipe_->ways[way_index];
-        auto op = detail::stream_op<Handler, Buffer>::make(std::move(handler), std::move(buffers), ex_);
+        auto op =
+            detail::stream_op<Handler, Buffer>::make(std::move(handler), std::move(buffers), ex_);
         auto& typed = static_cast<detail::stream_op<Handler, Buffer>&>(*op);
         std::error_code ec;
         if (way.*slot) ec = asio::error::in_progress;

@@ -1,7 +1,7 @@
 // Routing: bareASGI's path syntax, precedence, conversions, 404/405/HEAD.
 #include <bareasio/router.hpp>
 
-#include "support/doctest.hpp"
+#include "../support/doctest.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>

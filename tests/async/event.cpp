@@ -1,22 +1,17 @@
-// The async primitives: event, wait_for, stop_token, task_group. Includes
-// only <bareasio/async.hpp>, and proves it stays light: the declarations
-// below would clash with the HTTP layer if async.hpp pulled it in.
-// This binary replaces operator new with a counting malloc; GCC then sees
-// free() on memory from operator new and warns, wrongly: they are the pair.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
+// event: a manual-reset event bound to no loop: set/clear from any thread,
+// waiters resumed on their own executors in FIFO order, cancellation,
+// destruction, and its own timed wait.
+#include <bareasio/async/event.hpp>
 
-#include <bareasio/async.hpp>
-
-#include "support/doctest.hpp"
+#include <bareasio/async/wait_for.hpp>
+#include "../support/alloc_counter.hpp"
+#include "../support/doctest.hpp"
 
 #include <asio.hpp>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
-#include <new>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -25,37 +20,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-// Counts calls to operator new in this binary, for the zero-allocation tests.
-namespace {
-std::atomic<long> allocations{0};
-}
-void* operator new(std::size_t n) {
-    ++allocations;
-    if (void* p = std::malloc(n ? n : 1)) return p;
-    throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-    std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-    std::free(p);
-}
-// Asio's recycling allocator gets its blocks from aligned_alloc, not from
-// operator new: count those too, or a cache miss there would go unseen.
-extern "C" void* aligned_alloc(std::size_t align, std::size_t size) noexcept {
-    ++allocations;
-    void* p = nullptr;
-    return posix_memalign(&p, align, size) == 0 ? p : nullptr;
-}
-
-namespace bareasio {
-struct request {}; // clashes with http/request.hpp if it leaked in
-class router {};   // clashes with router.hpp
-class server {};   // clashes with server/server.hpp
-} // namespace bareasio
-
 using namespace bareasio;
 using namespace std::chrono_literals;
+using test::allocations;
 
 namespace {
 
@@ -224,166 +191,6 @@ TEST_CASE("E8 event: a pending wait keeps its io_context running") {
     CHECK(woke);
 }
 
-TEST_CASE("W1 wait_for: returns the result when the operation finishes in time") {
-    asio::io_context ioc;
-    int value = 0;
-    run_coroutine(ioc, [&]() -> asio::awaitable<void> {
-        value = co_await wait_for([]() -> asio::awaitable<int> { co_return 42; }(), 1h);
-    });
-    CHECK(value == 42);
-}
-
-TEST_CASE("W1 wait_for: a set event returns at once even with a huge timeout") {
-    asio::io_context ioc;
-    event ev;
-    ev.set();
-    bool done = false;
-    run_coroutine(ioc, [&]() -> asio::awaitable<void> {
-        co_await wait_for(ev.wait(), 24h);
-        done = true;
-    });
-    CHECK(done);
-}
-
-TEST_CASE(
-    "W2 wait_for: timeout cancels and finishes the inner operation, then throws timeout_error") {
-    asio::io_context ioc;
-    event ev;
-    bool inner_finished = false, timed_out = false;
-    run_coroutine(ioc, [&]() -> asio::awaitable<void> {
-        auto inner = [&]() -> asio::awaitable<void> {
-            try {
-                co_await ev.wait();
-            } catch (const std::system_error& e) {
-                CHECK(e.code() == asio::error::operation_aborted);
-                inner_finished = true;
-                throw;
-            }
-        };
-        const auto start = std::chrono::steady_clock::now();
-        try {
-            co_await wait_for(inner(), 20ms);
-        } catch (const timeout_error& e) {
-            timed_out = true;
-            CHECK(e.code() == errc::timeout);
-            CHECK(inner_finished); // finished before wait_for returned
-            CHECK(std::chrono::steady_clock::now() - start >= 20ms); // a timer never fires early
-        }
-    });
-    CHECK(timed_out);
-}
-
-TEST_CASE("W2 wait_for: the non-throwing form reports the timeout as a value") {
-    asio::io_context ioc;
-    event ev;
-    bool completed = true;
-    std::optional<int> value = 0;
-    run_coroutine(ioc, [&]() -> asio::awaitable<void> {
-        completed = co_await wait_for(ev.wait(), 5ms, ignore_timeout);
-        value =
-            co_await wait_for([]() -> asio::awaitable<int> { co_return 7; }(), 1h, ignore_timeout);
-    });
-    CHECK_FALSE(completed);
-    REQUIRE(value.has_value());
-    CHECK(*value == 7);
-}
-
-TEST_CASE("W3 wait_for: an inner error propagates at once, not as a timeout") {
-    asio::io_context ioc;
-    std::string caught;
-    run_coroutine(ioc, [&]() -> asio::awaitable<void> {
-        try {
-            co_await wait_for(
-                []() -> asio::awaitable<int> {
-                    throw std::runtime_error("inner failure");
-                    co_return 0;
-                }(),
-                24h);
-        } catch (const timeout_error&) {
-            caught = "timeout";
-        } catch (const std::runtime_error& e) {
-            caught = e.what();
-        }
-    });
-    CHECK(caught == "inner failure");
-}
-
-TEST_CASE("W6 stop_token: wait_for sleeps, and wakes as soon as stop is requested") {
-    asio::io_context ioc;
-    stop_source source;
-    bool first = true, second = false;
-    run_coroutine(ioc, [&]() -> asio::awaitable<void> {
-        first = co_await source.token().wait_for(1ms);
-        asio::co_spawn(
-            co_await asio::this_coro::executor,
-            [&]() -> asio::awaitable<void> {
-                source.request_stop();
-                co_return;
-            },
-            asio::detached);
-        second = co_await source.token().wait_for(24h);
-    });
-    CHECK_FALSE(first);
-    CHECK(second);
-}
-
-TEST_CASE("G2 G3 task_group: stop_and_join stops cooperative tasks and cancels the rest") {
-    asio::io_context ioc;
-    std::vector<std::string> log;
-    run_coroutine(ioc, [&]() -> asio::awaitable<void> {
-        task_group group(co_await asio::this_coro::executor);
-        group.spawn("polite", [&](stop_token stop) -> asio::awaitable<void> {
-            log.push_back("polite started");
-            for (;;) {
-                const bool stopping = co_await stop.wait_for(1ms);
-                if (stopping) break;
-            }
-            log.push_back("polite stopped");
-        });
-        group.spawn("stubborn", [&](stop_token) -> asio::awaitable<void> {
-            event never;
-            try {
-                co_await never.wait();
-            } catch (const std::system_error& e) {
-                if (e.code() == asio::error::operation_aborted) log.push_back("stubborn cancelled");
-                throw;
-            }
-        });
-        CHECK(group.running() == 2);
-        co_await sleep(5ms);
-        co_await group.stop_and_join(20ms);
-        CHECK(group.running() == 0);
-        CHECK(group.failures().empty()); // the group's own cancellation is no failure
-    });
-    CHECK(log ==
-          std::vector<std::string>{"polite started", "polite stopped", "stubborn cancelled"});
-}
-
-TEST_CASE("G3 task_group: a failing task is reported with its name, and join rethrows it") {
-    asio::io_context ioc;
-    std::string joined_error;
-    std::size_t failures = 0;
-    std::string failed_name;
-    run_coroutine(ioc, [&]() -> asio::awaitable<void> {
-        task_group group(co_await asio::this_coro::executor);
-        auto handle = group.spawn("crasher", [](stop_token) -> asio::awaitable<void> {
-            throw std::runtime_error("boom");
-            co_return;
-        });
-        try {
-            co_await handle.join();
-        } catch (const std::runtime_error& e) {
-            joined_error = e.what();
-        }
-        co_await group.join();
-        failures = group.failures().size();
-        if (failures) failed_name = group.failures().front().first;
-    });
-    CHECK(joined_error == "boom");
-    CHECK(failures == 1);
-    CHECK(failed_name == "crasher");
-}
-
 TEST_CASE("E2 event: a waiter on a strand resumes on that strand") {
     asio::io_context ioc;
     auto strand = asio::make_strand(ioc);
@@ -462,133 +269,6 @@ TEST_CASE("E5 event: cancel racing set from another thread gives exactly one out
     }
 }
 
-TEST_CASE("W1 wait_for: a result produced after the deadline passed is returned, not lost") {
-    asio::io_context ioc;
-    int value = 0;
-    run_coroutine(ioc, [&]() -> asio::awaitable<void> {
-        // The inner operation ignores cancellation and still produces 7.
-        auto stubborn = []() -> asio::awaitable<int> {
-            asio::steady_timer t(co_await asio::this_coro::executor, 30ms);
-            co_await t.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
-            co_return 7;
-        };
-        value = co_await wait_for(stubborn(), 1ms);
-    });
-    CHECK(value == 7);
-}
-
-TEST_CASE("W4 wait_for: cancelling the caller is operation_aborted, never a timeout") {
-    asio::io_context ioc;
-    event never;
-    asio::cancellation_signal cancel;
-    std::string outcome;
-    asio::co_spawn(
-        ioc,
-        [&]() -> asio::awaitable<void> {
-            try {
-                co_await wait_for(never.wait(), 24h);
-                outcome = "woke";
-            } catch (const timeout_error&) {
-                outcome = "timeout";
-            } catch (const std::system_error& e) {
-                outcome = e.code() == asio::error::operation_aborted ? "aborted" : e.what();
-            }
-        },
-        asio::bind_cancellation_slot(cancel.slot(), asio::detached));
-    asio::post(ioc, [&] { cancel.emit(asio::cancellation_type::terminal); });
-    ioc.run();
-    CHECK(outcome == "aborted");
-}
-
-TEST_CASE("W5 wait_for: a nested wait_for cannot extend the outer deadline") {
-    asio::io_context ioc;
-    event never;
-    bool outer_timed_out = false;
-    run_coroutine(ioc, [&]() -> asio::awaitable<void> {
-        auto inner = [&]() -> asio::awaitable<void> { co_await wait_for(never.wait(), 24h); };
-        try {
-            co_await wait_for(inner(), 10ms); // would hang for a day if the inner one won
-        } catch (const timeout_error&) {
-            outer_timed_out = true;
-        }
-    });
-    CHECK(outer_timed_out);
-}
-
-TEST_CASE("W2 wait_for: any Asio async operation, in its deferred form") {
-    asio::io_context ioc;
-    std::string outcome;
-    run_coroutine(ioc, [&]() -> asio::awaitable<void> {
-        asio::steady_timer slow(co_await asio::this_coro::executor, 24h);
-        try {
-            co_await wait_for(slow.async_wait(bareasio::deferred), 5ms);
-            outcome = "fired";
-        } catch (const timeout_error&) {
-            outcome = "timeout";
-        }
-        asio::steady_timer quick(co_await asio::this_coro::executor, 1ms);
-        bool done = co_await wait_for(quick.async_wait(bareasio::deferred), 24h, ignore_timeout);
-        outcome += done ? " quick" : " slow";
-    });
-    CHECK(outcome == "timeout quick");
-}
-
-TEST_CASE("G1 task_group: spawn keeps the callable and its captures alive") {
-    asio::io_context ioc;
-    std::string seen;
-    run_coroutine(ioc, [&]() -> asio::awaitable<void> {
-        task_group group(co_await asio::this_coro::executor);
-        {
-            std::string message = "captured by value";
-            // A temporary lambda whose captures would dangle after the first
-            // suspension if spawn did not own it (ASan would report it).
-            group.spawn("capture", [message, &seen](stop_token) -> asio::awaitable<void> {
-                co_await sleep(2ms);
-                seen = message;
-            });
-        }
-        co_await group.join();
-    });
-    CHECK(seen == "captured by value");
-}
-
-TEST_CASE("G2 task_group: request_stop and cancel work from another thread") {
-    asio::io_context ioc;
-    std::vector<std::string> log;
-    std::atomic<bool> started{false};
-    asio::co_spawn(
-        ioc,
-        [&]() -> asio::awaitable<void> {
-            task_group group(co_await asio::this_coro::executor);
-            group.spawn("polite", [&](stop_token stop) -> asio::awaitable<void> {
-                co_await stop.wait();
-                log.push_back("polite stopped");
-            });
-            group.spawn("stubborn", [&](stop_token) -> asio::awaitable<void> {
-                event never;
-                started = true;
-                try {
-                    co_await never.wait();
-                } catch (const std::system_error&) {
-                    log.push_back("stubborn cancelled");
-                    throw;
-                }
-            });
-            std::thread other([&] {
-                while (!started)
-                    std::this_thread::sleep_for(1ms);
-                group.request_stop();
-                group.cancel();
-            });
-            co_await group.join();
-            other.join();
-            CHECK(group.failures().empty());
-        },
-        asio::detached);
-    ioc.run();
-    CHECK(log.size() == 2);
-}
-
 TEST_CASE(
     "E7 event: destroying an io_context destroys its waiters; others wake; later set is fine") {
     event ev; // outlives the io_context below
@@ -639,31 +319,6 @@ TEST_CASE("E5 event: partial and total cancellation also complete only that wait
         CHECK(result == asio::error::operation_aborted);
     }
 }
-
-#ifndef NDEBUG
-TEST_CASE("G4 task_group: destroying a group with running tasks is a programming error") {
-    const pid_t pid = fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) { // the child breaks the rule and must die by the assertion
-        std::freopen("/dev/null", "w", stderr);
-        asio::io_context ioc;
-        {
-            task_group group(ioc.get_executor());
-            group.spawn("forgotten",
-                        [](stop_token stop) -> asio::awaitable<void> { co_await stop.wait(); });
-            ioc.poll();
-        }
-        _exit(0);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    // Killed by SIGABRT, or (under TSan, which handles the abort itself) a
-    // non-zero exit: either way the child never got past the destruction.
-    const bool clean_exit = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    CHECK_FALSE(clean_exit);
-    if (WIFSIGNALED(status)) CHECK(WTERMSIG(status) == SIGABRT);
-}
-#endif
 
 // set() posts one batch per executor; these pin what batching must keep.
 TEST_CASE("E2 E3 event: waiters spread over many strands each resume on their own, in FIFO order") {

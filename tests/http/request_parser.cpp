@@ -1,0 +1,176 @@
+// request_parser: the llhttp adapter: heads, pipelined and split input,
+// limits, and the framing tricks behind request smuggling.
+#include <bareasio/http/request_parser.hpp>
+
+#include "../support/doctest.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+using namespace bareasio;
+using event_kind = request_parser::event;
+
+namespace {
+
+// Feeds `input` in pieces of `piece` bytes and collects what the parser saw.
+struct parsed {
+    std::vector<std::string> targets;
+    std::vector<std::string> bodies;
+    int error = 0;
+};
+
+parsed parse_all(std::string_view input, std::size_t piece, parser_limits limits = {}) {
+    request_head head;
+    request_parser parser(head, limits);
+    parsed out;
+    std::string pending; // bytes given but not consumed, as a connection keeps them
+    std::string body;
+    std::size_t fed = 0;
+    while (true) {
+        if (fed < input.size()) {
+            auto n = std::min(piece, input.size() - fed);
+            pending.append(input.substr(fed, n));
+            fed += n;
+        }
+        for (;;) {
+            auto step = parser.parse(pending);
+            std::string_view body_piece = step.body;
+            std::string piece_copy(body_piece);
+            pending.erase(0, step.consumed);
+            if (step.what == event_kind::error) {
+                out.error = parser.error_status();
+                return out;
+            }
+            body += piece_copy;
+            if (step.what == event_kind::head_complete) out.targets.push_back(head.target);
+            if (step.what == event_kind::message_complete)
+                out.bodies.push_back(std::exchange(body, {}));
+            if (step.what == event_kind::need_more) break;
+        }
+        if (fed == input.size()) return out;
+    }
+}
+
+} // namespace
+
+
+TEST_CASE("request_parser: a request's head, headers and flags") {
+    request_head head;
+    request_parser parser(head);
+    std::string_view input = "POST /x?a=1 HTTP/1.1\r\nHost: h\r\nX-Pad:  v  \r\n"
+                             "Content-Length: 5\r\nExpect: 100-continue\r\n\r\nhello";
+    auto step = parser.parse(input);
+    REQUIRE(step.what == event_kind::head_complete);
+    CHECK(head.method == "POST");
+    CHECK(head.target == "/x?a=1");
+    CHECK(head.version == 11);
+    CHECK(head.headers.get("x-pad") == "v");
+    CHECK(head.content_length == 5u);
+    CHECK(head.expect_continue);
+    CHECK(head.keep_alive);
+    input.remove_prefix(step.consumed);
+    step = parser.parse(input);
+    CHECK(step.what == event_kind::message_complete);
+    CHECK(step.body == "hello");
+}
+
+TEST_CASE("request_parser: pipelined requests, whole and split at every size") {
+    const std::string input = "GET /one HTTP/1.1\r\nHost: h\r\n\r\n"
+                              "POST /two HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"
+                              "POST /three HTTP/1.1\r\nTransfer-Encoding: "
+                              "chunked\r\n\r\n4\r\nwiki\r\n5\r\npedia\r\n0\r\n\r\n"
+                              "GET /four HTTP/1.0\r\n\r\n";
+    for (std::size_t piece :
+         {input.size(), std::size_t{1}, std::size_t{2}, std::size_t{7}, std::size_t{64}}) {
+        CAPTURE(piece);
+        auto out = parse_all(input, piece);
+        CHECK(out.error == 0);
+        CHECK(out.targets == std::vector<std::string>{"/one", "/two", "/three", "/four"});
+        CHECK(out.bodies == std::vector<std::string>{"", "abc", "wikipedia", ""});
+    }
+}
+
+TEST_CASE("request_parser: HTTP/1.0 and Connection: close turn keep-alive off") {
+    request_head head;
+    request_parser parser(head);
+    REQUIRE(parser.parse("GET / HTTP/1.0\r\n\r\n").what == event_kind::head_complete);
+    CHECK(head.version == 10);
+    CHECK_FALSE(head.keep_alive);
+    request_head head2;
+    request_parser parser2(head2);
+    REQUIRE(parser2.parse("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").what ==
+            event_kind::head_complete);
+    CHECK(head2.keep_alive);
+    request_head head3;
+    request_parser parser3(head3);
+    REQUIRE(parser3.parse("GET / HTTP/1.1\r\nConnection: close\r\n\r\n").what ==
+            event_kind::head_complete);
+    CHECK_FALSE(head3.keep_alive);
+}
+
+TEST_CASE("request_parser: malformed input and smuggling attempts are errors") {
+    CHECK(parse_all("NOT HTTP\r\n\r\n", 100).error == 400);
+    CHECK(
+        parse_all("GET / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 100)
+            .error == 400);
+    CHECK(
+        parse_all("GET / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", 100).error ==
+        400);
+    CHECK(parse_all("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 100).error ==
+          400);
+    CHECK(parse_all("GET / HTTP/1.1\r\nBad Header: x\r\n\r\n", 100).error == 400);
+}
+
+TEST_CASE("request_parser: framing tricks behind request smuggling are 400") {
+    auto rejected = [](std::string_view raw) {
+        for (std::size_t piece : {std::size_t{1}, std::size_t{7}, raw.size()}) {
+            const auto out = parse_all(raw, piece);
+            if (out.error != 400) return false; // also split, as a slow client sends it
+        }
+        return true;
+    };
+    // Bare LF instead of CRLF, in the request line and in a header.
+    CHECK(rejected("GET / HTTP/1.1\nHost: t\r\n\r\n"));
+    CHECK(rejected("GET / HTTP/1.1\r\nHost: t\nX: y\r\n\r\n"));
+    // NUL and other control bytes in a header value.
+    constexpr char nul_in_value[] = "GET / HTTP/1.1\r\nX: a\0b\r\n\r\n";
+    CHECK(rejected(std::string(nul_in_value, sizeof nul_in_value - 1)));
+    CHECK(rejected("GET / HTTP/1.1\r\nX: a\x01b\r\n\r\n"));
+    // A CR that does not end a line.
+    CHECK(rejected("GET / HTTP/1.1\r\nX: a\rb\r\n\r\n"));
+    CHECK(rejected("GET / HTTP/1.1\r\r\nX: a\r\n\r\n"));
+    // Obsolete line folding, with a space or a tab, on any header line.
+    CHECK(rejected("GET / HTTP/1.1\r\nX: a\r\n  folded\r\n\r\n"));
+    CHECK(rejected("GET / HTTP/1.1\r\nX: a\r\nY: b\r\n\tfolded\r\n\r\n"));
+    // Whitespace between the field name and the colon.
+    CHECK(rejected("POST / HTTP/1.1\r\nContent-Length : 5\r\n\r\nhello"));
+    // Transfer-Encoding that is not chunked last, or chunked twice.
+    CHECK(rejected("POST / HTTP/1.1\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n"));
+    // Chunk sizes: not hex, overflowing, with a bare LF, and extension abuse.
+    CHECK(
+        rejected("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5g\r\nhello\r\n0\r\n\r\n"));
+    CHECK(rejected("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                   "fffffffffffffffff\r\nx\r\n0\r\n\r\n"));
+    CHECK(rejected("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n"));
+    CHECK(rejected(
+        "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5;a\"b\r\nhello\r\n0\r\n\r\n"));
+    // A chunk's data longer than its size.
+    CHECK(rejected("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhello\r\n0\r\n\r\n"));
+    // Content-Length that is not a number, or negative.
+    CHECK(rejected("POST / HTTP/1.1\r\nContent-Length: 5x\r\n\r\nhello"));
+    CHECK(rejected("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n"));
+}
+
+TEST_CASE("request_parser: limits answer 431 and 414") {
+    parser_limits small{.max_header_bytes = 64, .max_header_count = 2, .max_url_bytes = 16};
+    CHECK(
+        parse_all("GET / HTTP/1.1\r\nX: " + std::string(100, 'a') + "\r\n\r\n", 100, small).error ==
+        431);
+    CHECK(parse_all("GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", 100, small).error == 431);
+    CHECK(parse_all("GET /" + std::string(40, 'u') + " HTTP/1.1\r\n\r\n", 100, small).error == 414);
+}
