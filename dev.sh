@@ -5,6 +5,7 @@
 #   ./dev.sh test                 the whole test suite (meson test)
 #   ./dev.sh test-asan            the suite under -fsanitize=address,undefined
 #   ./dev.sh test-tsan            the cross-thread suites under -fsanitize=thread
+#   ./dev.sh test-clang           the whole suite built with clang (Debian's clang 14)
 #   ./dev.sh browser              the seed's page clicked through in headless Chromium
 #   ./dev.sh bench-micro          the primitives' micro-benchmarks (release build)
 #   ./dev.sh fuzz [SECONDS]       the connection's libFuzzer target (clang), 60 s by default
@@ -63,6 +64,13 @@ test-tsan)
     TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
         meson test -C build-tsan --print-errorlogs --suite threads "$@"
     ;;
+test-clang)
+    install_missing "${packages[@]}" "${test_packages[@]}" clang
+    if [ ! -f build-clang/build.ninja ]; then
+        CC=clang CXX=clang++ meson setup build-clang
+    fi
+    meson test -C build-clang --print-errorlogs "$@"
+    ;;
 fuzz)
     # ./dev.sh fuzz [SECONDS]: the connection's libFuzzer target, from the
     # seed corpus in tests/fuzz/corpus (new inputs go to build-fuzz/corpus).
@@ -101,7 +109,7 @@ format)
     fi
     ;;
 *)
-    sed -n '2,11p' "$0"
+    sed -n '2,12p' "$0"
     [ "$command" = help ] || exit 2
     ;;
 esac

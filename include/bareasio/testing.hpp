@@ -49,6 +49,33 @@ struct test_response {
     }
 };
 
+// The headers of a test request: braced fields, as in
+//     co_await c.request("POST", "/notes", {{"x-api-key", "k"}}, body);
+// (up to eight), or a header_list. It has no initializer_list constructor
+// on purpose: GCC 12 cannot keep the array behind a braced list alive
+// across a co_await in the caller ("array used as initializer"); a braced
+// list of fields passed to these constructors makes no array.
+class request_headers {
+public:
+    struct field {
+        std::string_view name;
+        std::string_view value;
+    };
+
+    request_headers() = default;
+    request_headers(header_list list) : list_(std::move(list)) {}
+    request_headers(field f1, field f2 = {}, field f3 = {}, field f4 = {}, field f5 = {},
+                    field f6 = {}, field f7 = {}, field f8 = {}) {
+        for (const field& f : {f1, f2, f3, f4, f5, f6, f7, f8})
+            if (!f.name.empty()) list_.add(f.name, f.value);
+    }
+
+    header_list take() && { return std::move(list_); }
+
+private:
+    header_list list_;
+};
+
 class client {
 public:
     client(const application& app, asio::any_io_executor ex)
@@ -83,23 +110,23 @@ public:
         co_return clean&& group_.failures().empty();
     }
 
-    asio::awaitable<test_response> get(std::string target, header_list headers = {}) {
+    asio::awaitable<test_response> get(std::string target, request_headers headers = {}) {
         co_return co_await request("GET", std::move(target), std::move(headers));
     }
 
     asio::awaitable<test_response> post(std::string target, std::string body,
-                                        header_list headers = {}) {
+                                        request_headers headers = {}) {
         co_return co_await request("POST", std::move(target), std::move(headers), std::move(body));
     }
 
     // Any method. A body, when given, is sent with its Content-Length.
     asio::awaitable<test_response> request(std::string method, std::string target,
-                                           header_list headers = {},
+                                           request_headers headers = {},
                                            std::optional<std::string> body = std::nullopt) {
         request_head head;
         head.method = std::move(method);
         head.target = std::move(target);
-        head.headers = std::move(headers);
+        head.headers = std::move(headers).take();
         if (body) head.content_length = body->size();
         string_body_source source(body.value_or(std::string{}));
         const bool is_head = head.method == "HEAD";

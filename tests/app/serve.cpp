@@ -25,6 +25,7 @@ using namespace std::chrono_literals;
 namespace {
 
 struct seed_state {
+    explicit seed_state(std::chrono::milliseconds w) : wait(w) {} // clang 14: no (aggregate) init
     event toggled;
     std::chrono::milliseconds wait;
 };
@@ -159,7 +160,7 @@ TEST_CASE(
 
 TEST_CASE(
     "N event loops: connections spread over loops; an event set on one wakes waiters on others") {
-    application app{std::in_place_type<seed_state>, event{}, std::chrono::milliseconds(1h)};
+    application app{std::in_place_type<seed_state>, std::chrono::milliseconds(1h)};
     seed_app(app);
     app.http_router.add({"GET"}, "/thread", [](request&) -> awaitable<response> {
         std::ostringstream id;

@@ -6,18 +6,18 @@
 #include "../support/doctest.hpp"
 
 namespace bareasio {
-namespace request {}        // http/request.hpp
-namespace request_parser {} // http/request_parser.hpp
-namespace response {}       // http/response.hpp
-namespace router {}         // router.hpp
-namespace server {}         // server/server.hpp
-namespace connection {}     // server/connection.hpp
+namespace request {}        // namespace request
+namespace request_parser {} // namespace request_parser
+namespace response {}       // namespace response
+namespace router {}         // namespace router
+namespace server {}         // namespace server
+namespace connection {}     // namespace connection
 } // namespace bareasio
 
 #if defined(INCLUDE_LLHTTP_H_)
 #error "<bareasio/async.hpp> includes llhttp"
 #endif
-#if defined(ASIO_BASIC_STREAM_SOCKET_HPP) || defined(ASIO_BASIC_SOCKET_HPP) ||                    \
+#if defined(ASIO_BASIC_STREAM_SOCKET_HPP) || defined(ASIO_BASIC_SOCKET_HPP) ||                     \
     defined(ASIO_IP_TCP_HPP) || defined(ASIO_BASIC_SOCKET_ACCEPTOR_HPP)
 #error "<bareasio/async.hpp> includes Asio's socket headers"
 #endif

@@ -3,9 +3,9 @@
 // destruction, and its own timed wait.
 #include <bareasio/async/event.hpp>
 
-#include <bareasio/async/wait_for.hpp>
 #include "../support/alloc_counter.hpp"
 #include "../support/doctest.hpp"
+#include <bareasio/async/wait_for.hpp>
 
 #include <asio.hpp>
 

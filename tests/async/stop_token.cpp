@@ -1,9 +1,9 @@
 // stop_token: the stop signal a task_group gives each task.
 #include <bareasio/async/stop_token.hpp>
 
-#include <bareasio/async/task_group.hpp>
 #include "../support/alloc_counter.hpp"
 #include "../support/doctest.hpp"
+#include <bareasio/async/task_group.hpp>
 
 #include <asio.hpp>
 

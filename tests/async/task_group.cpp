@@ -1,9 +1,9 @@
 // task_group: named tasks with a stop_token each, joined, failures reported.
 #include <bareasio/async/task_group.hpp>
 
-#include <bareasio/async/event.hpp>
 #include "../support/alloc_counter.hpp"
 #include "../support/doctest.hpp"
+#include <bareasio/async/event.hpp>
 
 #include <asio.hpp>
 

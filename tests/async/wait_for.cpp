@@ -2,9 +2,9 @@
 // deadline; the inner operation is finished before a timeout is reported.
 #include <bareasio/async/wait_for.hpp>
 
-#include <bareasio/async/event.hpp>
 #include "../support/alloc_counter.hpp"
 #include "../support/doctest.hpp"
+#include <bareasio/async/event.hpp>
 
 #include <asio.hpp>
 

@@ -7,8 +7,8 @@
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #endif
 
-#include <bareasio/http/json.hpp>
 #include "../support/doctest.hpp"
+#include <bareasio/http/json.hpp>
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>

@@ -58,7 +58,6 @@ parsed parse_all(std::string_view input, std::size_t piece, parser_limits limits
 
 } // namespace
 
-
 TEST_CASE("request_parser: a request's head, headers and flags") {
     request_head head;
     request_parser parser(head);

@@ -1,8 +1,8 @@
 // writers: response bodies and their content types.
 #include <bareasio/http/writers.hpp>
 
-#include <bareasio/http/json.hpp>
 #include "../support/doctest.hpp"
+#include <bareasio/http/json.hpp>
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>

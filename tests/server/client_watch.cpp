@@ -12,9 +12,9 @@ TEST_CASE("client_watch: a handler is watched from the second sweep, until it en
     CHECK(w.current() == state::off);
     CHECK(w.on(input::sweep) == state::off); // no handler: nothing to watch
     CHECK(w.on(input::handler_started) == state::armed);
-    CHECK(w.on(input::sweep) == state::due);     // most handlers end before the next sweep
-    CHECK(w.on(input::sweep) == state::reading); // the connection starts a read
-    CHECK(w.on(input::sweep) == state::reading); // one read at a time
+    CHECK(w.on(input::sweep) == state::due);      // most handlers end before the next sweep
+    CHECK(w.on(input::sweep) == state::reading);  // the connection starts a read
+    CHECK(w.on(input::sweep) == state::reading);  // one read at a time
     CHECK(w.on(input::read_ended) == state::due); // bytes of a pipelined request: watch again
     CHECK(w.on(input::sweep) == state::reading);
     CHECK(w.on(input::handler_ended) == state::stopping); // the read is cancelled

@@ -9,9 +9,9 @@
 using namespace bareasio;
 
 TEST_CASE("config_from_args: flags with spaces or '=', over the defaults") {
-    std::array<const char*, 10> args = {"prog",     "--host",          "0.0.0.0", "--port=8080",
-                                        "--threads", "3",              "--access-log",
-                                        "--trusted-proxy", "10.0.0.0/8", nullptr};
+    std::array<const char*, 10> args = {"prog",       "--host", "0.0.0.0",      "--port=8080",
+                                        "--threads",  "3",      "--access-log", "--trusted-proxy",
+                                        "10.0.0.0/8", nullptr};
     const auto config = config_from_args(9, const_cast<char**>(args.data()), {.port = 9009});
     CHECK(config.host == "0.0.0.0");
     CHECK(config.port == 8080);

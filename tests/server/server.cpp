@@ -28,6 +28,7 @@ using namespace std::chrono_literals;
 namespace {
 
 struct seed_state {
+    explicit seed_state(std::chrono::milliseconds w) : wait(w) {} // clang 14: no (aggregate) init
     event toggled;
     std::chrono::milliseconds wait;
 };
@@ -102,7 +103,7 @@ std::string get(std::string_view path, std::string_view extra = "") {
 } // namespace
 
 TEST_CASE("seed flow: GET shows Set, POST True, GET shows Clear, POST False") {
-    application app{std::in_place_type<seed_state>, event{}, 100ms};
+    application app{std::in_place_type<seed_state>, 100ms};
     test::running_server server(seed_app(app));
     test::raw_client client(server.port());
 
@@ -125,7 +126,7 @@ TEST_CASE("seed flow: GET shows Set, POST True, GET shows Clear, POST False") {
 
 TEST_CASE("seed flow: with the event set GET returns at once; with it clear GET waits for it") {
     // The wait is an hour: a GET that returns proves it did not wait it out.
-    application app{std::in_place_type<seed_state>, event{}, std::chrono::milliseconds(1h)};
+    application app{std::in_place_type<seed_state>, std::chrono::milliseconds(1h)};
     test::running_server server(seed_app(app));
     app.info<seed_state>().toggled.set();
     test::raw_client a(server.port());

@@ -155,7 +155,8 @@ TEST_CASE("stream: cancel() and per-operation cancellation complete with operati
 
     asio::cancellation_signal signal;
     outcome again;
-    p.b.async_read_some(asio::buffer(buf), asio::bind_cancellation_slot(signal.slot(), again.handler()));
+    p.b.async_read_some(asio::buffer(buf),
+                        asio::bind_cancellation_slot(signal.slot(), again.handler()));
     p.poll();
     CHECK_FALSE(again.ec);
     signal.emit(asio::cancellation_type::terminal);
