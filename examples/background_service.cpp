@@ -20,10 +20,7 @@ struct state {
 // SomeService.startup(): one loop, woken by the stop token or every second.
 awaitable<void> some_service(stop_token stop, state& st) {
     std::puts("Service started");
-    for (;;) {
-        // Await into a local: GCC 12 miscompiles co_await in a loop condition.
-        const bool stopping = co_await stop.wait_for(1s);
-        if (stopping) break;
+    while (!co_await stop.wait_for(1s)) {
         ++st.ticks;
         std::puts("Service did something");
     }

@@ -44,10 +44,7 @@ awaitable<response> get_index(request& req) {
 
 awaitable<response> change_event(request& req) {
     auto& st = req.info<state>();
-    // Await into a local first: GCC 12 miscompiles some co_await expressions
-    // used directly as an if/switch condition.
-    std::string body = co_await text_reader(req);
-    if (body == "True")
+    if (co_await text_reader(req) == "True")
         st.toggled.set();
     else
         st.toggled.clear();

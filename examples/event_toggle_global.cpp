@@ -29,10 +29,7 @@ awaitable<response> get_index(request&) {
 }
 
 awaitable<response> change_event(request& req) {
-    // Await into a local first: GCC 12 miscompiles some co_await expressions
-    // used directly as an if/switch condition.
-    std::string body = co_await text_reader(req);
-    if (body == "True")
+    if (co_await text_reader(req) == "True")
         toggled.set();
     else
         toggled.clear();

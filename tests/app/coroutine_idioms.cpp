@@ -60,12 +60,12 @@ application& idiom_app(application& app) {
     app.http_router.add({"GET"}, "/", [](request& req) -> awaitable<response> {
         auto& st = req.info<state>();
         // The seed's get_index: the event's own timed wait, its result in an if.
-        if (co_await st.toggled.wait_for(1ms))
-            co_return response{200, {}, text_writer("Clear")};
+        if (co_await st.toggled.wait_for(1ms)) co_return response{200, {}, text_writer("Clear")};
         co_return response{200, {}, text_writer("Set")};
     });
     app.http_router.add({"GET"}, "/key", [](request& req) -> awaitable<response> {
-        co_return response{200, {}, text_writer(std::string(req.headers().get("x-api-key").value_or("none")))};
+        co_return response{
+            200, {}, text_writer(std::string(req.headers().get("x-api-key").value_or("none")))};
     });
     // The seed's service: co_await in a while condition.
     app.lifespan.on_startup([](lifespan_context& ctx) -> awaitable<void> {
@@ -129,6 +129,7 @@ TEST_CASE("idioms: the same handlers on a connection, byte for byte") {
     const std::string head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n"
                              "Date: *\r\nContent-Length: ";
     CHECK(test::without_dates(client.received()) ==
-          head + "3\r\n\r\none" + head + "1\r\n\r\n2" + "HTTP/1.1 204 No Content\r\nDate: *\r\n\r\n");
+          head + "3\r\n\r\none" + head + "1\r\n\r\n2" +
+              "HTTP/1.1 204 No Content\r\nDate: *\r\n\r\n");
     CHECK(app.info<state>().toggled.is_set());
 }
