@@ -20,7 +20,11 @@ struct state {
 // SomeService.startup(): one loop, woken by the stop token or every second.
 awaitable<void> some_service(stop_token stop, state& st) {
     std::puts("Service started");
-    while (!co_await stop.wait_for(1s)) {
+    for (;;) {
+        // Await into a local (README, "Compilers"): GCC 12 miscompiles a
+        // coroutine function with no local variable that awaits in a condition.
+        const bool stopping = co_await stop.wait_for(1s);
+        if (stopping) break;
         ++st.ticks;
         std::puts("Service did something");
     }

@@ -29,7 +29,10 @@ awaitable<response> get_index(request&) {
 }
 
 awaitable<response> change_event(request& req) {
-    if (co_await text_reader(req) == "True")
+    // Await into a local (README, "Compilers"): GCC 12 miscompiles a
+    // coroutine function with no local variable that awaits in a condition.
+    std::string body = co_await text_reader(req);
+    if (body == "True")
         toggled.set();
     else
         toggled.clear();

@@ -1,13 +1,23 @@
-// The seed's coroutine idioms, exactly as users write them, through every
-// path that runs user coroutines: a handler (in-process and on a
-// connection), a service, and the testing client. co_await sits inside
-// if, while and switch conditions, and braced header lists are passed to
-// the testing client inside co_await expressions. This file is also built
-// at -O3 (test_idioms_O3), beside the suite's -O2 and the sanitizer
-// build's -O0, with GCC and clang: GCC 12 has miscompiled coroutines
-// before, and users copy these lines.
+// The seed's coroutine idioms, as users write them, through every path that
+// runs user coroutines: a handler (in-process and on a connection), a
+// service, and the testing client. co_await sits inside if, while and
+// switch conditions, and braced header lists are passed to the testing
+// client inside co_await expressions. This file is also built at -O3
+// (test_idioms_O3), beside the suite's -O2 and the sanitizer build's -O0,
+// with GCC and clang.
+// GCC 12 miscompiles one shape (README, "Compilers"): a coroutine
+// *function* that declares no local variable anywhere and awaits in a
+// condition crashes at run time, at every optimisation level. Those
+// functions are built with clang only; with GCC the workarounds the README
+// gives (a local, an if with an initialiser) are tested instead.
 #include <bareasio/bareasio.hpp>
 #include <bareasio/testing.hpp>
+
+// GCC 12 at -O3 warns about std::string's own memcpy (-Wrestrict, a known
+// false positive in libstdc++ 12's operator+).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wrestrict"
+#endif
 
 #include "../support/doctest.hpp"
 #include "../support/memory_server.hpp"
@@ -29,26 +39,72 @@ awaitable<int> parse_int(request& req) {
     co_return std::stoi(body.empty() ? "0" : body);
 }
 
+#if defined(__clang__)
+// The seed's change_event and service exactly, as functions with no local.
+awaitable<response> change_event(request& req) {
+    if (co_await text_reader(req) == "True")
+        req.info<state>().toggled.set();
+    else
+        req.info<state>().toggled.clear();
+    co_return 204;
+}
+
+awaitable<response> kind(request& req) {
+    switch (co_await parse_int(req)) {
+    case 1:
+        co_return response{200, {}, text_writer("one")};
+    case 2:
+        co_return response{200, {}, text_writer("two")};
+    default:
+        co_return response{200, {}, text_writer("many")};
+    }
+}
+
+awaitable<void> ticker(stop_token stop, state& st) {
+    while (!co_await stop.wait_for(1ms))
+        ++st.ticks;
+}
+#else
+// GCC 12: the same functions with the README's workarounds.
+awaitable<response> change_event(request& req) {
+    if (auto body = co_await text_reader(req); body == "True") // a local, in the if
+        req.info<state>().toggled.set();
+    else
+        req.info<state>().toggled.clear();
+    co_return 204;
+}
+
+awaitable<response> kind(request& req) {
+    switch (const int n = co_await parse_int(req); n) {
+    case 1:
+        co_return response{200, {}, text_writer("one")};
+    case 2:
+        co_return response{200, {}, text_writer("two")};
+    default:
+        co_return response{200, {}, text_writer("many")};
+    }
+}
+
+awaitable<void> ticker(stop_token stop, state& st) {
+    for (;;) {
+        const bool stopping = co_await stop.wait_for(1ms);
+        if (stopping) break;
+        ++st.ticks;
+    }
+}
+#endif
+
 application& idiom_app(application& app) {
-    // The seed's change_event, with co_await in the if condition.
-    app.http_router.add({"POST"}, "/change_event", [](request& req) -> awaitable<response> {
+    app.http_router.add({"POST"}, "/change_event", change_event);
+    app.http_router.add({"POST"}, "/kind", kind);
+    // The seed's change_event as a lambda, after a local: co_await in the if.
+    app.http_router.add({"POST"}, "/change_event_lambda", [](request& req) -> awaitable<response> {
         auto& st = req.info<state>();
         if (co_await text_reader(req) == "True")
             st.toggled.set();
         else
             st.toggled.clear();
         co_return 204;
-    });
-    // co_await in a switch condition.
-    app.http_router.add({"POST"}, "/kind", [](request& req) -> awaitable<response> {
-        switch (co_await parse_int(req)) {
-        case 1:
-            co_return response{200, {}, text_writer("one")};
-        case 2:
-            co_return response{200, {}, text_writer("two")};
-        default:
-            co_return response{200, {}, text_writer("many")};
-        }
     });
     // co_await in a while condition: read the body piece by piece.
     app.http_router.add({"POST"}, "/pieces", [](request& req) -> awaitable<response> {
@@ -70,7 +126,8 @@ application& idiom_app(application& app) {
     // The seed's service: co_await in a while condition.
     app.lifespan.on_startup([](lifespan_context& ctx) -> awaitable<void> {
         auto& st = ctx.info<state>();
-        ctx.services.spawn("ticker", [&st](stop_token stop) -> awaitable<void> {
+        ctx.services.spawn("ticker", [&st](stop_token stop) { return ticker(stop, st); });
+        ctx.services.spawn("lambda ticker", [&st](stop_token stop) -> awaitable<void> {
             while (!co_await stop.wait_for(1ms))
                 ++st.ticks;
         });
@@ -89,7 +146,7 @@ TEST_CASE("idioms: co_await in if, while and switch conditions in handlers, serv
         if ((co_await c.get("/")).body == "Set")
             CHECK((co_await c.post("/change_event", "True")).status == 204);
         CHECK((co_await c.get("/")).body == "Clear");
-        CHECK((co_await c.post("/change_event", "False")).status == 204);
+        CHECK((co_await c.post("/change_event_lambda", "False")).status == 204);
         CHECK((co_await c.get("/")).body == "Set");
 
         switch ((co_await c.post("/kind", "2")).body.size()) {
