@@ -8,5 +8,12 @@
 
 #include <asio/impl/src.hpp>
 
+#include <bareasio/impl/command_line.ipp>
+#include <bareasio/impl/router.ipp>
 #include <bareasio/impl/serve.ipp>
 #include <bareasio/serve.hpp>
+#include <bareasio/server/connection.hpp>
+
+namespace bareasio {
+template class connection<asio::ip::tcp::socket>;
+} // namespace bareasio

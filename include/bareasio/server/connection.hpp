@@ -527,3 +527,13 @@ private:
 };
 
 } // namespace bareasio
+
+#if defined(BAREASIO_SEPARATE_COMPILATION)
+// The one connection a server makes, compiled once into the library
+// (src/bareasio.cpp) instead of in every translation unit that names it.
+#include <asio/ip/tcp.hpp>
+
+namespace bareasio {
+extern template class connection<asio::ip::tcp::socket>;
+} // namespace bareasio
+#endif
