@@ -101,7 +101,7 @@ bench-micro)
 format)
     # The tree must be formatted: CI fails on any difference, --fix rewrites.
     install_missing clang-format
-    mapfile -t sources < <(git ls-files '*.hpp' '*.cpp' '*.ipp')
+    mapfile -t sources < <(git ls-files --cached --others --exclude-standard '*.hpp' '*.cpp' '*.ipp')
     if [ "${1:-}" = --fix ]; then
         clang-format --style=file -i "${sources[@]}"
     else

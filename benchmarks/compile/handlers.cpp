@@ -27,7 +27,8 @@ awaitable<response> list_notes(request& req) {
 awaitable<response> get_note(request& req) {
     auto& st = req.info<notes_state>();
     const auto id = req.matches().get<int>("id");
-    if (id < 0 || static_cast<std::size_t>(id) >= st.notes.size()) throw http_error(404, "no such note");
+    if (id < 0 || static_cast<std::size_t>(id) >= st.notes.size())
+        throw http_error(404, "no such note");
     co_return response{200, {}, text_writer(st.notes[static_cast<std::size_t>(id)])};
 }
 
@@ -47,9 +48,12 @@ awaitable<response> wait_for_change(request& req) {
 
 awaitable<response> stream_notes(request& req) {
     auto& st = req.info<notes_state>();
-    co_return response{200, {}, stream_writer([&st](body_sink& out) -> awaitable<void> {
-                           for (const auto& note : st.notes)
-                               co_await out.write(note + "\n");
-                       },
-                                              "text/plain")};
+    co_return response{200,
+                       {},
+                       stream_writer(
+                           [&st](body_sink& out) -> awaitable<void> {
+                               for (const auto& note : st.notes)
+                                   co_await out.write(note + "\n");
+                           },
+                           "text/plain")};
 }

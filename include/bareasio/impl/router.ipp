@@ -8,7 +8,7 @@
 namespace bareasio {
 
 BAREASIO_DECL void router::add(const std::vector<std::string_view>& methods, std::string_view path,
-         http_handler handler) {
+                               http_handler handler) {
     if (path.empty() || path.front() != '/')
         throw std::invalid_argument("route '" + std::string(path) + "' must start with '/'");
     if (methods.size() == 0)
@@ -33,7 +33,7 @@ BAREASIO_DECL void router::add(const std::vector<std::string_view>& methods, std
 }
 
 BAREASIO_DECL router::match_result router::match(std::string_view method, std::string_view path,
-                   route_matches& matches) const {
+                                                 route_matches& matches) const {
     match_result result;
     matches.clear();
     if (path.empty() || path.front() != '/') return result;
@@ -57,8 +57,8 @@ BAREASIO_DECL asio::awaitable<response> router::no_route(int status, std::string
     co_return response(404, {}, text_writer("Not Found\n"));
 }
 
-BAREASIO_DECL router::node& router::child_for(node& parent, std::string_view segment, std::string_view path,
-                       bool last) {
+BAREASIO_DECL router::node& router::child_for(node& parent, std::string_view segment,
+                                              std::string_view path, bool last) {
     kind type = kind::literal;
     std::string_view text = segment;
     if (!segment.empty() && segment.front() == '{') {
@@ -101,8 +101,9 @@ BAREASIO_DECL router::node& router::child_for(node& parent, std::string_view seg
 }
 
 BAREASIO_DECL const router::node* router::find(const node& at, std::string_view rest, bool at_end,
-                        std::string_view method, bool head, route_matches& matches,
-                        const node*& first_path_match) {
+                                               std::string_view method, bool head,
+                                               route_matches& matches,
+                                               const node*& first_path_match) {
     if (at_end) {
         if (at.handlers.empty()) return nullptr;
         if (!first_path_match) first_path_match = &at;
@@ -154,7 +155,8 @@ BAREASIO_DECL const router::node* router::find(const node& at, std::string_view 
     return nullptr;
 }
 
-BAREASIO_DECL const http_handler* router::handler_of(const node& at, std::string_view method, bool head) {
+BAREASIO_DECL const http_handler* router::handler_of(const node& at, std::string_view method,
+                                                     bool head) {
     const http_handler* get = nullptr;
     for (const auto& [m, h] : at.handlers) {
         if (m == method) return &h;
