@@ -4,6 +4,7 @@
 
 #include <bareasio/bareasio.hpp>
 
+#include "../support/apps.hpp"
 #include "../support/doctest.hpp"
 #include "../support/raw_client.hpp"
 #include "../support/test_server.hpp"
@@ -21,44 +22,10 @@
 
 using namespace bareasio;
 using namespace std::chrono_literals;
-
-namespace {
-
-struct seed_state {
-    explicit seed_state(std::chrono::milliseconds w) : wait(w) {} // clang 14: no (aggregate) init
-    event toggled;
-    std::chrono::milliseconds wait;
-};
-
-// The seed's two handlers, with the wait as a parameter so tests can make
-// "waits for the event" deterministic (a wait of an hour either ends by the
-// event or hangs the test).
-application& seed_app(application& app) {
-    app.http_router.add({"GET"}, "/", [](request& req) -> awaitable<response> {
-        auto& st = req.info<seed_state>();
-        co_await wait_for(st.toggled.wait(), st.wait, ignore_timeout);
-        co_return response{
-            200,
-            {{"content-type", "text/html"}},
-            text_writer(st.toggled.is_set() ? "<button>Clear</button>" : "<button>Set</button>")};
-    });
-    app.http_router.add({"POST"}, "/change_event", [](request& req) -> awaitable<response> {
-        auto& st = req.info<seed_state>();
-        std::string body = co_await text_reader(req);
-        if (body == "True")
-            st.toggled.set();
-        else
-            st.toggled.clear();
-        co_return 204;
-    });
-    return app;
-}
-
-std::string get(std::string_view path, std::string_view extra = "") {
-    return "GET " + std::string(path) + " HTTP/1.1\r\nHost: t\r\n" + std::string(extra) + "\r\n";
-}
-
-} // namespace
+using test::get;
+using test::seed_app;
+using test::seed_state;
+using test::test_app;
 
 namespace {
 

@@ -5,6 +5,7 @@
 
 #include "../support/alloc_counter.hpp"
 #include "../support/doctest.hpp"
+#include "../support/run_coroutine.hpp"
 #include <bareasio/async/wait_for.hpp>
 
 #include <asio.hpp>
@@ -23,25 +24,13 @@
 using namespace bareasio;
 using namespace std::chrono_literals;
 using test::allocations;
+using test::run_coroutine;
+using test::sleep;
 
 namespace {
 
 // The seed's failing case: an event constructed before any io_context.
 event namespace_scope_event;
-
-template <class F>
-void run_coroutine(asio::io_context& ioc, F&& f) {
-    std::exception_ptr failure;
-    asio::co_spawn(ioc, std::forward<F>(f), [&](std::exception_ptr e) { failure = e; });
-    ioc.run();
-    ioc.restart();
-    if (failure) std::rethrow_exception(failure);
-}
-
-asio::awaitable<void> sleep(std::chrono::milliseconds d) {
-    asio::steady_timer t(co_await asio::this_coro::executor, d);
-    co_await t.async_wait(asio::use_awaitable);
-}
 
 } // namespace
 

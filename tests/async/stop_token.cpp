@@ -3,6 +3,7 @@
 
 #include "../support/alloc_counter.hpp"
 #include "../support/doctest.hpp"
+#include "../support/run_coroutine.hpp"
 #include <bareasio/async/task_group.hpp>
 
 #include <asio.hpp>
@@ -21,19 +22,8 @@
 using namespace bareasio;
 using namespace std::chrono_literals;
 using test::allocations;
-
-namespace {
-
-template <class F>
-void run_coroutine(asio::io_context& ioc, F&& f) {
-    std::exception_ptr failure;
-    asio::co_spawn(ioc, std::forward<F>(f), [&](std::exception_ptr e) { failure = e; });
-    ioc.run();
-    ioc.restart();
-    if (failure) std::rethrow_exception(failure);
-}
-
-} // namespace
+using test::run_coroutine;
+using test::sleep;
 
 TEST_CASE("W6 stop_token: wait_for sleeps, and wakes as soon as stop is requested") {
     asio::io_context ioc;

@@ -3,6 +3,7 @@
 
 #include "../support/alloc_counter.hpp"
 #include "../support/doctest.hpp"
+#include "../support/run_coroutine.hpp"
 #include <bareasio/async/event.hpp>
 
 #include <asio.hpp>
@@ -21,24 +22,8 @@
 using namespace bareasio;
 using namespace std::chrono_literals;
 using test::allocations;
-
-namespace {
-
-template <class F>
-void run_coroutine(asio::io_context& ioc, F&& f) {
-    std::exception_ptr failure;
-    asio::co_spawn(ioc, std::forward<F>(f), [&](std::exception_ptr e) { failure = e; });
-    ioc.run();
-    ioc.restart();
-    if (failure) std::rethrow_exception(failure);
-}
-
-asio::awaitable<void> sleep(std::chrono::milliseconds d) {
-    asio::steady_timer t(co_await asio::this_coro::executor, d);
-    co_await t.async_wait(asio::use_awaitable);
-}
-
-} // namespace
+using test::run_coroutine;
+using test::sleep;
 
 TEST_CASE("G2 G3 task_group: stop_and_join stops cooperative tasks and cancels the rest") {
     asio::io_context ioc;

@@ -4,6 +4,7 @@
 
 #include "../support/alloc_counter.hpp"
 #include "../support/doctest.hpp"
+#include "../support/run_coroutine.hpp"
 #include <bareasio/async/event.hpp>
 
 #include <asio.hpp>
@@ -22,19 +23,8 @@
 using namespace bareasio;
 using namespace std::chrono_literals;
 using test::allocations;
-
-namespace {
-
-template <class F>
-void run_coroutine(asio::io_context& ioc, F&& f) {
-    std::exception_ptr failure;
-    asio::co_spawn(ioc, std::forward<F>(f), [&](std::exception_ptr e) { failure = e; });
-    ioc.run();
-    ioc.restart();
-    if (failure) std::rethrow_exception(failure);
-}
-
-} // namespace
+using test::run_coroutine;
+using test::sleep;
 
 TEST_CASE("W1 wait_for: returns the result when the operation finishes in time") {
     asio::io_context ioc;

@@ -6,6 +6,7 @@
 #include <bareasio/testing.hpp>
 
 #include "../support/doctest.hpp"
+#include "../support/static_site.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
@@ -19,50 +20,9 @@
 
 using namespace bareasio;
 using namespace std::chrono_literals;
-
-namespace {
-
-namespace fs = std::filesystem;
-
-void write_file(const fs::path& p, const std::string& content) {
-    std::ofstream(p, std::ios::binary) << content;
-}
-
-// root/ holds the served files; root/../secret.txt lies outside it.
-struct site {
-    fs::path base, root;
-    std::string big;
-    site() {
-        char tmpl[] = "/tmp/bareasio-static-XXXXXX";
-        base = ::mkdtemp(tmpl);
-        root = base / "root";
-        fs::create_directories(root / "sub");
-        write_file(root / "index.html", "<h1>home</h1>");
-        write_file(root / "a.txt", "hello world");
-        write_file(root / "sub" / "index.html", "<h1>sub</h1>");
-        write_file(root / ".env", "SECRET=1");
-        write_file(root / "data.unknownext", "x");
-        write_file(root / "empty.txt", "");
-        for (int i = 0; i < 200'000; ++i)
-            big.push_back(static_cast<char>('a' + (i * 7) % 26));
-        write_file(root / "big.bin", big);
-        write_file(base / "secret.txt", "outside the root");
-        fs::create_symlink(base / "secret.txt", root / "escape.txt");
-        fs::create_symlink(base, root / "escape-dir");
-        fs::create_symlink(root / "a.txt", root / "alias.txt");
-        REQUIRE(::mkfifo((root / "pipe").c_str(), 0600) == 0);
-    }
-    ~site() { fs::remove_all(base); }
-};
-
-application& static_app(application& app, const site& s) {
-    auto files = static_files(s.root);
-    app.http_router.add({"GET"}, "/static/{path:path}", files);
-    app.http_router.add({"GET"}, "/static/", files);
-    return app;
-}
-
-} // namespace
+using test::site;
+using test::static_app;
+using test::write_file;
 
 namespace {
 

@@ -4,6 +4,7 @@
 #include <bareasio/bareasio.hpp>
 #include <bareasio/http/json.hpp>
 
+#include "../support/apps.hpp"
 #include "../support/doctest.hpp"
 #include "../support/raw_client.hpp"
 #include "../support/test_server.hpp"
@@ -21,53 +22,10 @@
 
 using namespace bareasio;
 using namespace std::chrono_literals;
-
-namespace {
-
-application& test_app(application& app) {
-    app.http_router.add({"GET"}, "/echo/{word}", [](request& req) -> awaitable<response> {
-        co_return response{200, {}, text_writer(req.matches().get<std::string>("word"))};
-    });
-    app.http_router.add({"POST"}, "/upload", [](request& req) -> awaitable<response> {
-        auto body = co_await text_reader(req);
-        co_return response{200, {}, text_writer(std::to_string(body.size()) + ":" + body)};
-    });
-    app.http_router.add({"GET"}, "/boom", [](request&) -> awaitable<response> {
-        throw std::runtime_error("secret internal detail");
-        co_return 200;
-    });
-    app.http_router.add({"GET"}, "/teapot", [](request&) -> awaitable<response> {
-        throw http_error(418, "short and stout");
-        co_return 200;
-    });
-    app.http_router.add({"GET"}, "/stream", [](request&) -> awaitable<response> {
-        co_return response{200,
-                           {},
-                           stream_writer(
-                               [](body_sink& out) -> awaitable<void> {
-                                   for (int i = 0; i < 3; ++i)
-                                       co_await out.write("part" + std::to_string(i) + ";");
-                               },
-                               "text/plain")};
-    });
-    app.http_router.add({"GET"}, "/query", [](request& req) -> awaitable<response> {
-        co_return response{
-            200, {}, text_writer(std::string(req.query().get("q").value_or("none")))};
-    });
-    app.http_router.add({"POST"}, "/json", [](request& req) -> awaitable<response> {
-        auto value = co_await json_reader(req);
-        co_return response{200, {}, json_writer({{"got", value["n"].get<int>() + 1}})};
-    });
-    app.http_router.add({"GET"}, "/ignore-body",
-                        [](request&) -> awaitable<response> { co_return 200; });
-    return app;
-}
-
-std::string get(std::string_view path, std::string_view extra = "") {
-    return "GET " + std::string(path) + " HTTP/1.1\r\nHost: t\r\n" + std::string(extra) + "\r\n";
-}
-
-} // namespace
+using test::get;
+using test::seed_app;
+using test::seed_state;
+using test::test_app;
 
 TEST_CASE("access log: the combined format with duration; hostile bytes are escaped") {
     std::string line;

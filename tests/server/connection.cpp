@@ -4,6 +4,7 @@
 // when a test sweeps, and back-pressure is a buffer limit, not a sleep.
 #include <bareasio/server/connection.hpp>
 
+#include "../support/apps.hpp"
 #include "../support/doctest.hpp"
 #include "../support/memory_server.hpp"
 
@@ -14,19 +15,12 @@
 
 using namespace bareasio;
 using namespace std::chrono_literals;
+using test::get;
+using test::post;
+using test::test_app;
 using test::without_dates;
 
 namespace {
-
-std::string get(std::string_view path, std::string_view extra = "") {
-    return "GET " + std::string(path) + " HTTP/1.1\r\nHost: t\r\n" + std::string(extra) + "\r\n";
-}
-
-std::string post(std::string_view path, std::string_view body, std::string_view extra = "") {
-    return "POST " + std::string(path) +
-           " HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" +
-           std::string(extra) + "\r\n" + std::string(body);
-}
 
 // A response as the server writes it: status line, the handler's headers,
 // Content-Type, Date, Content-Length, Connection, then the body.
@@ -47,37 +41,6 @@ std::string ok(std::string_view body, std::string_view connection = "") {
 // The server's own error responses: the message as the body, and close.
 std::string error_bytes(std::string_view status_line, std::string_view message) {
     return response_bytes(status_line, std::string(message) + "\n", "close");
-}
-
-application& test_app(application& app) {
-    app.http_router.add({"GET"}, "/echo/{word}", [](request& req) -> awaitable<response> {
-        co_return response{200, {}, text_writer(req.matches().get<std::string>("word"))};
-    });
-    app.http_router.add({"POST"}, "/upload", [](request& req) -> awaitable<response> {
-        auto body = co_await text_reader(req);
-        co_return response{200, {}, text_writer(std::to_string(body.size()) + ":" + body)};
-    });
-    app.http_router.add({"GET"}, "/boom", [](request&) -> awaitable<response> {
-        throw std::runtime_error("secret internal detail");
-        co_return 200;
-    });
-    app.http_router.add({"GET"}, "/teapot", [](request&) -> awaitable<response> {
-        throw http_error(418, "short and stout");
-        co_return 200;
-    });
-    app.http_router.add({"GET"}, "/stream", [](request&) -> awaitable<response> {
-        co_return response{200,
-                           {},
-                           stream_writer(
-                               [](body_sink& out) -> awaitable<void> {
-                                   for (int i = 0; i < 3; ++i)
-                                       co_await out.write("part" + std::to_string(i) + ";");
-                               },
-                               "text/plain")};
-    });
-    app.http_router.add({"GET"}, "/ignore-body",
-                        [](request&) -> awaitable<response> { co_return 200; });
-    return app;
 }
 
 // Reads everything the server sends until it stops sending, as a client

@@ -7,6 +7,7 @@
 #include <bareasio/bareasio.hpp>
 #include <bareasio/http/json.hpp>
 
+#include "../support/apps.hpp"
 #include "../support/doctest.hpp"
 #include "../support/raw_client.hpp"
 #include "../support/test_server.hpp"
@@ -24,83 +25,10 @@
 
 using namespace bareasio;
 using namespace std::chrono_literals;
-
-namespace {
-
-struct seed_state {
-    explicit seed_state(std::chrono::milliseconds w) : wait(w) {} // clang 14: no (aggregate) init
-    event toggled;
-    std::chrono::milliseconds wait;
-};
-
-// The seed's two handlers, with the wait as a parameter so tests can make
-// "waits for the event" deterministic (a wait of an hour either ends by the
-// event or hangs the test).
-application& seed_app(application& app) {
-    app.http_router.add({"GET"}, "/", [](request& req) -> awaitable<response> {
-        auto& st = req.info<seed_state>();
-        co_await wait_for(st.toggled.wait(), st.wait, ignore_timeout);
-        co_return response{
-            200,
-            {{"content-type", "text/html"}},
-            text_writer(st.toggled.is_set() ? "<button>Clear</button>" : "<button>Set</button>")};
-    });
-    app.http_router.add({"POST"}, "/change_event", [](request& req) -> awaitable<response> {
-        auto& st = req.info<seed_state>();
-        std::string body = co_await text_reader(req);
-        if (body == "True")
-            st.toggled.set();
-        else
-            st.toggled.clear();
-        co_return 204;
-    });
-    return app;
-}
-
-application& test_app(application& app) {
-    app.http_router.add({"GET"}, "/echo/{word}", [](request& req) -> awaitable<response> {
-        co_return response{200, {}, text_writer(req.matches().get<std::string>("word"))};
-    });
-    app.http_router.add({"POST"}, "/upload", [](request& req) -> awaitable<response> {
-        auto body = co_await text_reader(req);
-        co_return response{200, {}, text_writer(std::to_string(body.size()) + ":" + body)};
-    });
-    app.http_router.add({"GET"}, "/boom", [](request&) -> awaitable<response> {
-        throw std::runtime_error("secret internal detail");
-        co_return 200;
-    });
-    app.http_router.add({"GET"}, "/teapot", [](request&) -> awaitable<response> {
-        throw http_error(418, "short and stout");
-        co_return 200;
-    });
-    app.http_router.add({"GET"}, "/stream", [](request&) -> awaitable<response> {
-        co_return response{200,
-                           {},
-                           stream_writer(
-                               [](body_sink& out) -> awaitable<void> {
-                                   for (int i = 0; i < 3; ++i)
-                                       co_await out.write("part" + std::to_string(i) + ";");
-                               },
-                               "text/plain")};
-    });
-    app.http_router.add({"GET"}, "/query", [](request& req) -> awaitable<response> {
-        co_return response{
-            200, {}, text_writer(std::string(req.query().get("q").value_or("none")))};
-    });
-    app.http_router.add({"POST"}, "/json", [](request& req) -> awaitable<response> {
-        auto value = co_await json_reader(req);
-        co_return response{200, {}, json_writer({{"got", value["n"].get<int>() + 1}})};
-    });
-    app.http_router.add({"GET"}, "/ignore-body",
-                        [](request&) -> awaitable<response> { co_return 200; });
-    return app;
-}
-
-std::string get(std::string_view path, std::string_view extra = "") {
-    return "GET " + std::string(path) + " HTTP/1.1\r\nHost: t\r\n" + std::string(extra) + "\r\n";
-}
-
-} // namespace
+using test::get;
+using test::seed_app;
+using test::seed_state;
+using test::test_app;
 
 TEST_CASE("seed flow: GET shows Set, POST True, GET shows Clear, POST False") {
     application app{std::in_place_type<seed_state>, 100ms};
