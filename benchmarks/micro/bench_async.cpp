@@ -5,6 +5,12 @@
 // allocations per operation (counted by a replaced operator new).
 #include <bareasio/async.hpp>
 
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+
 #include "alloc_counter.hpp"
 
 #include <benchmark/benchmark.h>

@@ -5,6 +5,12 @@
 // from this fresh process's /proc/self/statm.
 #include <bareasio/async.hpp>
 
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+
 #include <cstdio>
 #include <fstream>
 #include <string>
