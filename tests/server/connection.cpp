@@ -609,3 +609,62 @@ TEST_CASE("trusted proxies: the client address and scheme come from the proxy's 
     server.poll();
     CHECK(without_dates(stranger.received()) == ok("http 127.0.0.1"));
 }
+
+TEST_CASE("a read buffer of 0 bytes is refused when the loop is made, not looped on") {
+    application app;
+    const http_handler handler = app.handler();
+    const server_config config{.read_buffer_bytes = 0};
+    CHECK_THROWS_AS(loop_context(config, handler, app.info_handle()), std::invalid_argument);
+}
+
+TEST_CASE("graceful stop: a 400 still being written is finished, not taken for an idle "
+          "connection") {
+    application app;
+    test::memory_server server(test_app(app));
+    auto client = server.connect([](testing::stream& s) { s.buffer_limit(16); });
+    client.send("THIS IS NOT HTTP\r\n\r\n");
+    server.poll(); // the 400 waits for the client to read
+    server.drain(10s);
+    CHECK(without_dates(read_all(server, client)) ==
+          error_bytes("400 Bad Request", "Invalid method encountered"));
+    CHECK(client.peer_closed());
+}
+
+namespace {
+
+// A handler that reads a body the client is asked for with 100 Continue;
+// the client never reads, so that write times out, and the handler fails.
+struct continue_app {
+    application app;
+    bool caught = false;
+    continue_app() {
+        app.http_router.add({"POST"}, "/upload", [this](request& req) -> awaitable<response> {
+            try {
+                co_await req.body().read_some();
+            } catch (const write_error&) {
+                caught = true;
+                throw;
+            }
+            co_return 200;
+        });
+    }
+};
+
+const std::string expect_continue =
+    "POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n";
+
+} // namespace
+
+TEST_CASE("a handler that fails on a write to its client: nothing more is written, the "
+          "connection closes") {
+    continue_app c;
+    test::memory_server server(c.app, {.write_timeout = 2s});
+    auto client = server.connect([](testing::stream& s) { s.buffer_limit(1); });
+    client.send(expect_continue);
+    server.poll();
+    server.sweep(3s);
+    CHECK(c.caught);
+    CHECK(read_all(server, client) == "H"); // the one byte that fitted, then nothing
+    CHECK(client.peer_closed());
+    CHECK(server.connections() == 0);
+}

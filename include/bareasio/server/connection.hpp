@@ -212,11 +212,11 @@ private:
             failure = std::current_exception();
         }
         if (watch_.on(watch_input::handler_ended) == watch_state::stopping) co_await end_watch();
-        if (failure) res = failure_response(failure);
-        if (watch_.client_gone()) { // nobody to answer
+        if (watch_.client_gone() || failed_writing(failure)) { // nobody to answer
             log_access(499, 0);
             co_return false;
         }
+        if (failure) res = failure_response(failure);
         if (body_ == body_state::failed && !answers_failed_body(res.status))
             co_return false; // the client is gone or sent garbage: nothing to answer
         bool reusable = body_ == body_state::complete; // after a 413 the rest is not worth reading
@@ -279,10 +279,6 @@ private:
     response failure_response(const std::exception_ptr& failure) {
         try {
             std::rethrow_exception(failure);
-        } catch (const write_error&) {
-            // The handler wrote (a 100 Continue) to a client that is gone or
-            // stopped reading: nothing will reach it, nothing to log.
-            return error_response(503);
         } catch (const std::system_error& e) {
             if (body_ == body_state::failed) return response(400);
             // Cancelled by the drain deadline or because the client left:
@@ -294,6 +290,19 @@ private:
         }
         return handler_failure_response(failure,
                                         [this](std::string_view what) { log_failure(what); });
+    }
+
+    // The handler failed on a write to its client (a 100 Continue): what
+    // reached the client is cut short, so nothing more may follow.
+    static bool failed_writing(const std::exception_ptr& failure) noexcept {
+        if (!failure) return false;
+        try {
+            std::rethrow_exception(failure);
+        } catch (const write_error&) {
+            return true;
+        } catch (...) {
+            return false;
+        }
     }
 
     void log_failure(std::string_view what) const {
