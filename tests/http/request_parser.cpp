@@ -80,8 +80,8 @@ TEST_CASE("request_parser: a request's head, headers and flags") {
 
 TEST_CASE("request_parser: pipelined requests, whole and split at every size") {
     const std::string input = "GET /one HTTP/1.1\r\nHost: h\r\n\r\n"
-                              "POST /two HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"
-                              "POST /three HTTP/1.1\r\nTransfer-Encoding: "
+                              "POST /two HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc"
+                              "POST /three HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: "
                               "chunked\r\n\r\n4\r\nwiki\r\n5\r\npedia\r\n0\r\n\r\n"
                               "GET /four HTTP/1.0\r\n\r\n";
     for (std::size_t piece :
@@ -107,7 +107,7 @@ TEST_CASE("request_parser: HTTP/1.0 and Connection: close turn keep-alive off") 
     CHECK(head2.keep_alive);
     request_head head3;
     request_parser parser3(head3);
-    REQUIRE(parser3.parse("GET / HTTP/1.1\r\nConnection: close\r\n\r\n").what ==
+    REQUIRE(parser3.parse("GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n").what ==
             event_kind::head_complete);
     CHECK_FALSE(head3.keep_alive);
 }
@@ -115,14 +115,16 @@ TEST_CASE("request_parser: HTTP/1.0 and Connection: close turn keep-alive off") 
 TEST_CASE("request_parser: malformed input and smuggling attempts are errors") {
     CHECK(parse_all("NOT HTTP\r\n\r\n", 100).error == 400);
     CHECK(
-        parse_all("GET / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 100)
+        parse_all(
+            "GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
+            100)
             .error == 400);
-    CHECK(
-        parse_all("GET / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", 100).error ==
-        400);
-    CHECK(parse_all("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 100).error ==
-          400);
-    CHECK(parse_all("GET / HTTP/1.1\r\nBad Header: x\r\n\r\n", 100).error == 400);
+    CHECK(parse_all("GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n",
+                    100)
+              .error == 400);
+    CHECK(parse_all("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 100)
+              .error == 400);
+    CHECK(parse_all("GET / HTTP/1.1\r\nHost: h\r\nBad Header: x\r\n\r\n", 100).error == 400);
 }
 
 TEST_CASE("request_parser: framing tricks behind request smuggling are 400") {
@@ -137,39 +139,65 @@ TEST_CASE("request_parser: framing tricks behind request smuggling are 400") {
     CHECK(rejected("GET / HTTP/1.1\nHost: t\r\n\r\n"));
     CHECK(rejected("GET / HTTP/1.1\r\nHost: t\nX: y\r\n\r\n"));
     // NUL and other control bytes in a header value.
-    constexpr char nul_in_value[] = "GET / HTTP/1.1\r\nX: a\0b\r\n\r\n";
+    constexpr char nul_in_value[] = "GET / HTTP/1.1\r\nHost: h\r\nX: a\0b\r\n\r\n";
     CHECK(rejected(std::string(nul_in_value, sizeof nul_in_value - 1)));
-    CHECK(rejected("GET / HTTP/1.1\r\nX: a\x01b\r\n\r\n"));
+    CHECK(rejected("GET / HTTP/1.1\r\nHost: h\r\nX: a\x01b\r\n\r\n"));
     // A CR that does not end a line.
-    CHECK(rejected("GET / HTTP/1.1\r\nX: a\rb\r\n\r\n"));
+    CHECK(rejected("GET / HTTP/1.1\r\nHost: h\r\nX: a\rb\r\n\r\n"));
     CHECK(rejected("GET / HTTP/1.1\r\r\nX: a\r\n\r\n"));
     // Obsolete line folding, with a space or a tab, on any header line.
-    CHECK(rejected("GET / HTTP/1.1\r\nX: a\r\n  folded\r\n\r\n"));
-    CHECK(rejected("GET / HTTP/1.1\r\nX: a\r\nY: b\r\n\tfolded\r\n\r\n"));
+    CHECK(rejected("GET / HTTP/1.1\r\nHost: h\r\nX: a\r\n  folded\r\n\r\n"));
+    CHECK(rejected("GET / HTTP/1.1\r\nHost: h\r\nX: a\r\nY: b\r\n\tfolded\r\n\r\n"));
     // Whitespace between the field name and the colon.
-    CHECK(rejected("POST / HTTP/1.1\r\nContent-Length : 5\r\n\r\nhello"));
+    CHECK(rejected("POST / HTTP/1.1\r\nHost: h\r\nContent-Length : 5\r\n\r\nhello"));
     // Transfer-Encoding that is not chunked last, or chunked twice.
-    CHECK(rejected("POST / HTTP/1.1\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n"));
-    // Chunk sizes: not hex, overflowing, with a bare LF, and extension abuse.
-    CHECK(
-        rejected("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5g\r\nhello\r\n0\r\n\r\n"));
-    CHECK(rejected("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
-                   "fffffffffffffffff\r\nx\r\n0\r\n\r\n"));
-    CHECK(rejected("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n"));
     CHECK(rejected(
-        "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5;a\"b\r\nhello\r\n0\r\n\r\n"));
+        "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n"));
+    // Chunk sizes: not hex, overflowing, with a bare LF, and extension abuse.
+    CHECK(rejected("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: "
+                   "chunked\r\n\r\n5g\r\nhello\r\n0\r\n\r\n"));
+    CHECK(rejected("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+                   "fffffffffffffffff\r\nx\r\n0\r\n\r\n"));
+    CHECK(rejected(
+        "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n"));
+    CHECK(rejected("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: "
+                   "chunked\r\n\r\n5;a\"b\r\nhello\r\n0\r\n\r\n"));
     // A chunk's data longer than its size.
-    CHECK(rejected("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhello\r\n0\r\n\r\n"));
+    CHECK(rejected(
+        "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhello\r\n0\r\n\r\n"));
     // Content-Length that is not a number, or negative.
-    CHECK(rejected("POST / HTTP/1.1\r\nContent-Length: 5x\r\n\r\nhello"));
-    CHECK(rejected("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n"));
+    CHECK(rejected("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5x\r\n\r\nhello"));
+    CHECK(rejected("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: -1\r\n\r\n"));
 }
 
 TEST_CASE("request_parser: limits answer 431 and 414") {
     parser_limits small{.max_header_bytes = 64, .max_header_count = 2, .max_url_bytes = 16};
+    CHECK(parse_all("GET / HTTP/1.1\r\nHost: h\r\nX: " + std::string(100, 'a') + "\r\n\r\n", 100,
+                    small)
+              .error == 431);
     CHECK(
-        parse_all("GET / HTTP/1.1\r\nX: " + std::string(100, 'a') + "\r\n\r\n", 100, small).error ==
+        parse_all("GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", 100, small).error ==
         431);
-    CHECK(parse_all("GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", 100, small).error == 431);
-    CHECK(parse_all("GET /" + std::string(40, 'u') + " HTTP/1.1\r\n\r\n", 100, small).error == 414);
+    CHECK(parse_all("GET /" + std::string(40, 'u') + " HTTP/1.1\r\nHost: h\r\n\r\n", 100, small)
+              .error == 414);
+}
+
+TEST_CASE("request_parser: Host is required in HTTP/1.1, once, and valid (RFC 9112 section 3.2)") {
+    auto status = [](const std::string& head) { return parse_all(head, 1000).error; };
+    CHECK(status("GET / HTTP/1.1\r\n\r\n") == 400);
+    CHECK(status("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n") == 400);
+    CHECK(status("GET / HTTP/1.1\r\nHost: a\r\nhost: a\r\n\r\n") == 400);
+    CHECK(status("GET / HTTP/1.1\r\nHost: a b\r\n\r\n") == 400);
+    CHECK(status("GET / HTTP/1.1\r\nHost: a/b@c\r\n\r\n") == 400);
+    CHECK(status("GET / HTTP/1.1\r\nHost: example.com:x\r\n\r\n") == 400);
+    CHECK(status("GET / HTTP/1.1\r\nHost: [::1\r\n\r\n") == 400);
+    CHECK(status("GET / HTTP/1.1\r\nHost: [::1]x\r\n\r\n") == 400);
+    CHECK(status("GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n") == 400);
+    for (std::string host : {"example.com", "example.com:8080", "127.0.0.1:80", "[::1]:9009",
+                             "[2001:db8::1]", "", "a_b.local", "%41.example"}) {
+        CAPTURE(host);
+        CHECK(status("GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n") == 0);
+    }
+    CHECK(status("GET / HTTP/1.1\r\nhOsT: a\r\n\r\n") == 0);
+    CHECK(status("GET / HTTP/1.0\r\n\r\n") == 0); // HTTP/1.0 without Host stays allowed
 }

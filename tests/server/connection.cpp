@@ -266,6 +266,28 @@ TEST_CASE("malformed requests get 400 and the connection is closed") {
           error_bytes("400 Bad Request", "malformed request target"));
 }
 
+TEST_CASE("Host: an HTTP/1.1 request without one, with two or with an invalid one gets 400 and "
+          "the connection closes") {
+    application app;
+    test::memory_server server(test_app(app));
+    for (const char* head :
+         {"GET /echo/a HTTP/1.1\r\n\r\n", "GET /echo/a HTTP/1.1\r\nHost: t\r\nHost: u\r\n\r\n",
+          "GET /echo/a HTTP/1.1\r\nHost: a b\r\n\r\n",
+          "GET /echo/a HTTP/1.1\r\nHost: a/b@c\r\n\r\n"}) {
+        CAPTURE(head);
+        auto client = server.connect();
+        client.send(std::string(head) + get("/echo/never"));
+        server.poll();
+        CHECK(without_dates(client.received()) ==
+              error_bytes("400 Bad Request", "missing, repeated or invalid Host header"));
+        CHECK(client.peer_closed());
+    }
+    auto old = server.connect(); // HTTP/1.0 without Host is fine
+    old.send("GET /echo/old HTTP/1.0\r\n\r\n");
+    server.poll();
+    CHECK(without_dates(old.received()) == ok("old", "close"));
+}
+
 TEST_CASE("limits: 431, 414, 413 for a chunked body; a head larger than the read buffer parses") {
     application app;
     test::memory_server server(test_app(app), {.max_header_bytes = 512,

@@ -10,7 +10,9 @@
 // a bare LF ending the request line and obsolete line folding (RFC 9112
 // lets a server reject both, and proxies disagree on them, which is what
 // smuggling feeds on): the adapter scans the head bytes llhttp consumed and
-// rejects those too.
+// rejects those too. It also enforces RFC 9112 §3.2: an HTTP/1.1 request
+// without Host, or any request with two Host fields or an invalid one, is
+// a 400.
 // This header does not include <llhttp.h> (whose C enums and macros, such as
 // HTTP_GET, would land in every user's translation unit): the parser's state
 // is opaque storage here, and its code is compiled once with llhttp
@@ -71,6 +73,8 @@ private:
     std::string_view body_;
     std::size_t head_bytes_ = 0;
     bool in_field_ = false;
+    unsigned hosts_ = 0;         // Host fields in the head
+    std::size_t host_field_ = 0; // the index of the last one
     bool paused_ = false;
     bool in_body_ = false;
     int error_status_ = 0;

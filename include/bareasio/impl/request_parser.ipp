@@ -8,6 +8,10 @@
 
 #include <llhttp.h>
 
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdint>
 #include <cstring>
 #include <new>
 
@@ -25,6 +29,7 @@ struct request_parser_callbacks {
         me.head_->clear();
         me.head_bytes_ = 0;
         me.in_field_ = false;
+        me.hosts_ = 0;
         return 0;
     }
     static int on_url(llhttp_t* p, const char* at, std::size_t n) {
@@ -46,8 +51,64 @@ struct request_parser_callbacks {
         return me.count_head_bytes(n);
     }
     static int on_header_field_complete(llhttp_t* p) {
-        self(p).in_field_ = false;
+        auto& me = self(p);
+        me.in_field_ = false;
+        const std::string& name = me.head_->headers.back().name;
+        if (name.size() == 4 && is_host(name.data())) {
+            ++me.hosts_;
+            me.host_field_ = me.head_->headers.size() - 1;
+        }
         return 0;
+    }
+
+    // Whether 4 bytes spell "host" in any case: one load and one compare,
+    // since every header name of every request passes here.
+    static bool is_host(const char* name) noexcept {
+        std::uint32_t word;
+        std::memcpy(&word, name, 4);
+        std::uint32_t host;
+        std::memcpy(&host, "host", 4);
+        return (word | 0x20202020u) == host;
+    }
+
+    // The bytes of a reg-name: unreserved, '%' (of a percent-encoding) and
+    // sub-delims (RFC 3986); ':' ends it (the port follows).
+    static constexpr auto reg_name_bytes = [] {
+        std::array<bool, 256> table{};
+        for (int c = 0; c < 256; ++c)
+            table[static_cast<std::size_t>(c)] =
+                (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        for (unsigned char c : std::string_view("-._~%!$&'()*+,;="))
+            table[c] = true;
+        return table;
+    }();
+
+    // RFC 9112 §3.2: uri-host [ ":" port ], an IP literal in brackets or a
+    // reg-name; empty is allowed.
+    static bool valid_host(std::string_view host) noexcept {
+        std::size_t at = 0;
+        if (!host.empty() && host.front() == '[') {
+            for (at = 1; at < host.size() && host[at] != ']'; ++at) {
+                const char c = host[at];
+                if (!(std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.'))
+                    return false;
+            }
+            if (at++ == host.size()) return false; // no ']'
+        } else {
+            while (at < host.size() && reg_name_bytes[static_cast<unsigned char>(host[at])])
+                ++at;
+        }
+        if (at == host.size()) return true;
+        if (host[at] != ':') return false;
+        for (++at; at < host.size(); ++at)
+            if (host[at] < '0' || host[at] > '9') return false;
+        return true;
+    }
+
+    static bool host_ok(const request_parser& me, const request_head& head) noexcept {
+        if (me.hosts_ == 0) return head.version < 11;
+        return me.hosts_ == 1 &&
+               valid_host(head.headers.begin()[static_cast<std::ptrdiff_t>(me.host_field_)].value);
     }
     static int on_header_value(llhttp_t* p, const char* at, std::size_t n) {
         auto& me = self(p);
@@ -65,6 +126,7 @@ struct request_parser_callbacks {
         auto& head = *me.head_;
         head.method = llhttp_method_name(static_cast<llhttp_method_t>(p->method));
         head.version = p->http_major * 10u + p->http_minor;
+        if (!host_ok(me, head)) return me.fail(400, "missing, repeated or invalid Host header");
         head.keep_alive = llhttp_should_keep_alive(p) != 0;
         head.chunked = (p->flags & F_CHUNKED) != 0;
         if (p->flags & F_CONTENT_LENGTH) head.content_length = p->content_length;
@@ -147,8 +209,10 @@ request_parser::step request_parser::parse(std::string_view data) {
         }
         return {event_, consumed, body_};
     }
-    if (error_status_ == 0) error_status_ = 400;
-    reason_ = llhttp_get_error_reason(p) ? llhttp_get_error_reason(p) : "";
+    if (error_status_ == 0) { // llhttp's own error, not one a callback reported
+        error_status_ = 400;
+        reason_ = llhttp_get_error_reason(p) ? llhttp_get_error_reason(p) : "";
+    }
     return {event::error, 0, {}};
 }
 
@@ -189,6 +253,7 @@ request_parser::step request_parser::reject_framing() {
 
 int request_parser::fail(int status, const char* reason) {
     error_status_ = status;
+    reason_ = reason;
     llhttp_set_error_reason(request_parser_callbacks::state(*this), reason);
     return HPE_USER;
 }
