@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 from e2e_support import check, free_port, summary
@@ -182,6 +183,102 @@ def command_line(binary):
     check(lines[-1:] == ["bareasio: stopped"], f"the last line says stopped ({lines[-2:]})")
 
 
+def status_of(port, method, path, body=None):
+    """The response's status, or None when the server is gone."""
+    try:
+        return request(port, method, path, body)[0]
+    except OSError:
+        return None
+
+
+def stop(proc):
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=20)
+    return proc.returncode, err
+
+
+def thread_bound(binary):
+    """A --threads past the bound is a usage error, not an abort."""
+    for value in ("100000", "4294967295"):
+        out = subprocess.run([binary, "--threads", value], capture_output=True, text=True, timeout=10)
+        check(out.returncode == 2 and "--threads" in out.stderr,
+              f"--threads {value} exits 2 with a message (got {out.returncode}: {out.stderr!r})")
+
+
+def second_instance(binary):
+    """A second server on a port a --threads 2 server holds fails as it would
+    with one thread, instead of taking half of the connections."""
+    first, port = start(binary, "--threads", "2")
+    try:
+        try:
+            second = subprocess.run([binary, "--port", str(port), "--threads", "2"],
+                                    capture_output=True, text=True, timeout=10)
+            code, err = second.returncode, second.stderr
+        except subprocess.TimeoutExpired:
+            code, err = None, "it started and served"
+        check(code == 2 and "Address already in use" in err,
+              f"a second --threads 2 instance exits 2 (got {code}: {err!r})")
+        status = status_of(port, "GET", "/")
+        check(status == 200, "the first instance still serves")
+    finally:
+        code, _ = stop(first)
+        check(code == 0, "the first instance exits 0")
+
+
+def ipv6_banner(binary):
+    """The startup line puts an IPv6 address in brackets, as URLs need."""
+    try:
+        socket.create_server(("::1", 0), family=socket.AF_INET6).close()
+    except OSError:
+        print("skip: no IPv6 loopback")
+        return
+    port = free_port()
+    proc = subprocess.Popen([binary, "--host", "::1", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.5)
+    code, err = stop(proc)
+    check(f"bareasio: listening on http://[::1]:{port} (1 thread)" in err,
+          f"IPv6 banner has brackets ({err!r})")
+
+
+def access_log_signals(binary, workdir):
+    """SIGHUP reopens the access log file (logrotate moves it first) and
+    never stops the server; a log that cannot be written (a pipe whose
+    reader left) is reported once, and the server goes on (no SIGPIPE)."""
+    log = os.path.join(workdir, "access.log")
+    proc, port = start(binary, f"--access-log={log}")
+    try:
+        request(port, "POST", "/change_event", "True")
+        os.rename(log, log + ".1")
+        proc.send_signal(signal.SIGHUP)
+        time.sleep(0.3)
+        check(status_of(port, "POST", "/change_event", "False") == 204, "SIGHUP: the server goes on")
+    finally:
+        code, err = stop(proc)
+    check(code == 0, f"SIGHUP run: exits 0 ({err!r})")
+    check("received SIGHUP, reopening the access log" in err, "SIGHUP is logged")
+    with open(log + ".1") as rotated:
+        check(rotated.read().count('"POST /change_event HTTP/1.1" 204') == 1,
+              "before SIGHUP the line went to the file logrotate moved")
+    with open(log) as fresh:
+        check(fresh.read().count('"POST /change_event HTTP/1.1" 204') == 1,
+              "after SIGHUP the line goes to the new file")
+
+    fifo = os.path.join(workdir, "access.fifo")
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    proc, port = start(binary, f"--access-log={fifo}")
+    try:
+        os.close(reader)  # the log's reader leaves
+        statuses = [status_of(port, "POST", "/change_event", "True") for _ in range(3)]
+        check(statuses == [204, 204, 204], f"a broken log pipe does not stop the server ({statuses})")
+    finally:
+        code, err = stop(proc)
+    check(code == 0, f"broken log pipe: exits 0, no SIGPIPE (got {code})")
+    check(err.count("cannot write the access log") == 1,
+          f"the broken log is reported once ({err!r})")
+
+
 def main():
     event_toggle, event_toggle_global, service = sys.argv[1:4]
     sse = sys.argv[4] if len(sys.argv) > 4 else None
@@ -195,6 +292,11 @@ def main():
     command_line(event_toggle)
     background_service(service)
     second_signal(event_toggle)
+    thread_bound(event_toggle)
+    second_instance(event_toggle)
+    ipv6_banner(event_toggle)
+    with tempfile.TemporaryDirectory() as workdir:
+        access_log_signals(event_toggle, workdir)
     if sse:
         server_sent_events(sse)
     return summary()

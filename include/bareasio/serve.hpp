@@ -3,8 +3,11 @@
 // executor, before the listener accepts), listen, serve, then on a signal or
 // request_stop(): stop accepting, drain in-flight requests (Connection:
 // close), run shutdown handlers in reverse, stop and join every service.
-// A second signal exits at once. Exit codes: 0 clean, 1 shutdown not clean,
-// 2 cannot listen (or a bad config entry), 3 a startup handler failed,
+// A second signal exits at once; SIGHUP opens the access log file again
+// (logrotate) and never stops the server; SIGPIPE is ignored. Exit codes:
+// 0 clean, 1 shutdown not clean, 2 cannot listen (the address is in use,
+// also by another process that shares it with SO_REUSEPORT) or a bad
+// config entry (more than max_threads loops), 3 a startup handler failed,
 // 128+N a second signal N.
 // With config.threads = N, N event loops serve, each with its own
 // SO_REUSEPORT listener; lifespan handlers run once, on loop 0 (the thread
@@ -72,6 +75,7 @@ private:
     BAREASIO_DECL asio::awaitable<void> finish(task_group& services,
                                                std::optional<signal_set>& signals);
     BAREASIO_DECL void watch_signals(signal_set& signals);
+    BAREASIO_DECL void reopen_access_logs();
     BAREASIO_DECL void set_listening(std::uint16_t port);
 
     const application& app_;
@@ -82,6 +86,8 @@ private:
     std::condition_variable ready_;
     bool listening_decided_ = false;
     std::uint16_t port_ = 0;
+    bool signalled_ = false;         // a first SIGINT/SIGTERM came (loop 0 only)
+    server_list* servers_ = nullptr; // while serving (loop 0 only)
 };
 
 // Serves `app` until SIGINT/SIGTERM; returns the process exit code.

@@ -32,7 +32,7 @@ BAREASIO_DECL server_config config_from_args(int argc, char** argv, server_confi
                 "          [--trusted-proxy ADDR]...\n"
                 "  --host HOST    address to listen on (default %s)\n"
                 "  --port PORT    port to listen on (default %u; env PORT)\n"
-                "  --threads N    event loops (default %u; 0 = one per core)\n"
+                "  --threads N    event loops (default %u; 0 = one per core; at most 1024)\n"
                 "  --access-log   one line per request to stderr; =FILE appends to FILE\n"
                 "  --trusted-proxy ADDR  believe Forwarded/X-Forwarded-* from this\n"
                 "                 address or CIDR network (repeatable)\n",
@@ -51,6 +51,9 @@ BAREASIO_DECL server_config config_from_args(int argc, char** argv, server_confi
             if (!threads)
                 detail::usage_error(program,
                                     "--threads needs a number, not '" + std::string(value) + "'");
+            if (*threads > max_threads)
+                detail::usage_error(program, "--threads is at most " + std::to_string(max_threads) +
+                                                 ", not " + std::string(value));
             config.threads = *threads;
         } else if (arg == "--access-log") {
             config.access_log = value.empty() ? "-" : std::string(value);

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdlib>
+#include <string>
 #include <thread>
 
 namespace bareasio {
@@ -18,6 +19,16 @@ namespace bareasio {
 BAREASIO_DECL int app_server::run() {
     const unsigned n =
         config_.threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : config_.threads;
+    if (n > max_threads) {
+        detail::log_line("bareasio: " + std::to_string(n) + " threads is more than the " +
+                         std::to_string(max_threads) + " event loops a server runs");
+        set_listening(0);
+        return 2;
+    }
+    // A write to a socket or pipe whose reader left fails with EPIPE
+    // instead of killing the process (Asio's sockets never raise it; an
+    // access log on a pipe would).
+    std::signal(SIGPIPE, SIG_IGN);
     loop_list loops;
     for (unsigned i = 0; i < n; ++i)
         loops.push_back(std::make_unique<asio::io_context>(1));
@@ -58,7 +69,7 @@ BAREASIO_DECL asio::awaitable<void> app_server::main(int& exit_code, const loop_
     server_list servers;
 
     std::optional<signal_set> signals;
-    if (handle_signals_) watch_signals(signals.emplace(ex, SIGINT, SIGTERM));
+    if (handle_signals_) watch_signals(signals.emplace(ex, SIGINT, SIGTERM, SIGHUP));
 
     std::string failure;
     try {
@@ -95,13 +106,17 @@ BAREASIO_DECL asio::awaitable<void> app_server::main(int& exit_code, const loop_
     }
     for (std::size_t i = 0; i < servers.size(); ++i)
         asio::post(*loops[i], [srv = servers[i].get()] { srv->start(); });
-    detail::log_line("bareasio: listening on http://" + config_.host + ":" +
+    servers_ = &servers;
+    const bool ipv6 = config_.host.find(':') != std::string::npos;
+    detail::log_line("bareasio: listening on http://" +
+                     (ipv6 ? "[" + config_.host + "]" : config_.host) + ":" +
                      std::to_string(servers.front()->port()) + " (" + std::to_string(loops.size()) +
                      (loops.size() == 1 ? " thread)" : " threads)"));
     set_listening(servers.front()->port());
 
     co_await stop_.wait();
     co_await shutdown_all(servers, loops);
+    servers_ = nullptr;
     const bool clean = co_await app_.lifespan.shutdown(ctx);
     co_await finish(services, signals);
     if (!clean || !services.failures().empty()) exit_code = 1;
@@ -113,6 +128,8 @@ BAREASIO_DECL asio::awaitable<void> app_server::main(int& exit_code, const loop_
 // binds first; with port 0 the others then share the port it got.
 BAREASIO_DECL void app_server::listen_all(server_list& servers, const loop_list& loops) {
     const bool shared = loops.size() > 1;
+    // Our loops share the port (SO_REUSEPORT); another process must not.
+    if (shared && config_.port != 0) server::check_address_free(loops[0]->get_executor(), config_);
     server_config config = config_;
     for (const auto& loop : loops) {
         auto& srv = *servers.emplace_back(std::make_unique<server>(
@@ -141,18 +158,35 @@ BAREASIO_DECL asio::awaitable<void> app_server::finish(task_group& services,
     if (signals) signals->cancel();
 }
 
+// SIGINT/SIGTERM: a graceful stop, and a second one exits at once. SIGHUP:
+// the access log files are opened again (logrotate), never a stop.
 BAREASIO_DECL void app_server::watch_signals(signal_set& signals) {
     signals.async_wait([this, &signals](std::error_code ec, int signo) {
         if (ec) return;
-        detail::log_line(std::string("bareasio: received ") +
-                         (signo == SIGINT ? "SIGINT" : "SIGTERM") + ", shutting down");
-        stop_.set();
-        signals.async_wait([](std::error_code ec2, int again) {
-            if (ec2) return;
+        if (signo == SIGHUP) {
+            reopen_access_logs();
+        } else if (!signalled_) {
+            signalled_ = true;
+            detail::log_line(std::string("bareasio: received ") +
+                             (signo == SIGINT ? "SIGINT" : "SIGTERM") + ", shutting down");
+            stop_.set();
+        } else {
             detail::log_line("bareasio: second signal, exiting now");
-            std::_Exit(128 + again);
-        });
+            std::_Exit(128 + signo);
+        }
+        watch_signals(signals);
     });
+}
+
+BAREASIO_DECL void app_server::reopen_access_logs() {
+    if (config_.access_log.empty() || config_.access_log == "-") {
+        detail::log_line("bareasio: received SIGHUP; no access log file to reopen");
+        return;
+    }
+    detail::log_line("bareasio: received SIGHUP, reopening the access log " + config_.access_log);
+    if (!servers_) return;
+    for (auto& srv : *servers_)
+        asio::post(srv->get_executor(), [s = srv.get()] { s->reopen_access_log(); });
 }
 
 BAREASIO_DECL void app_server::set_listening(std::uint16_t port) {

@@ -7,11 +7,16 @@
 // for none. Quotes, backslashes and control or non-ASCII bytes in the
 // request line, Referer and User-Agent are escaped (\" \\ \xHH) so a client
 // cannot forge lines.
-// Thread safety: write() may be called from any thread; each line leaves in
-// one fwrite on a line-buffered stream, so lines from several event loops
-// never interleave. format_access_line and access_time are per loop.
+// Thread safety: each event loop has its own access_log (the same file
+// opened once per loop) and calls write() and reopen() only there; each
+// line leaves in one fwrite on a line-buffered stream, so lines from
+// several loops never interleave. format_access_line and access_time are
+// per loop.
 #pragma once
 
+#include <bareasio/detail/log.hpp>
+
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -124,14 +129,13 @@ class access_log {
 public:
     // "-": stderr; anything else: a file, opened for appending (created if
     // missing). Throws std::system_error naming the file if it cannot be opened.
-    explicit access_log(const std::string& destination) {
+    explicit access_log(const std::string& destination) : destination_(destination) {
         if (destination == "-") return;
-        file_ = std::fopen(destination.c_str(), "a");
+        file_ = open(destination);
         if (!file_)
             throw std::system_error(errno, std::generic_category(),
                                     "cannot open the access log " + destination);
         owned_ = true;
-        std::setvbuf(file_, nullptr, _IOLBF, 16 * 1024); // whole lines, at once visible to tail -f
     }
     ~access_log() {
         if (owned_)
@@ -142,14 +146,49 @@ public:
     access_log(const access_log&) = delete;
     access_log& operator=(const access_log&) = delete;
 
-    // Writes one formatted line (see format_access_line).
+    // Writes one formatted line (see format_access_line). A log that cannot
+    // be written (a full disk, a pipe whose reader left) is reported once,
+    // on stderr, and its lines are dropped until it can be written again.
     void write(std::string_view line) const noexcept {
-        std::fwrite(line.data(), 1, line.size(), file_);
+        const bool written =
+            std::fwrite(line.data(), 1, line.size(), file_) == line.size() && !std::ferror(file_);
+        if (written) {
+            failing_.store(false, std::memory_order_relaxed);
+            return;
+        }
+        const int error = errno;
+        std::clearerr(file_);
+        if (failing_.exchange(true, std::memory_order_relaxed)) return;
+        detail::log_line("bareasio: cannot write the access log " + destination_ + ": " +
+                         std::generic_category().message(error) +
+                         "; its lines are dropped until it can be written again");
     }
 
+    // Opens the file again (SIGHUP, after logrotate moved it). If that fails
+    // the old file stays, and the failure is returned.
+    std::error_code reopen() noexcept {
+        if (!owned_) return {};
+        std::FILE* fresh = open(destination_);
+        if (!fresh) return {errno, std::generic_category()};
+        std::fclose(file_);
+        file_ = fresh;
+        failing_.store(false, std::memory_order_relaxed);
+        return {};
+    }
+
+    const std::string& destination() const noexcept { return destination_; }
+
 private:
+    static std::FILE* open(const std::string& path) noexcept {
+        std::FILE* f = std::fopen(path.c_str(), "a");
+        if (f) std::setvbuf(f, nullptr, _IOLBF, 16 * 1024); // whole lines, seen at once by tail -f
+        return f;
+    }
+
+    std::string destination_;
     std::FILE* file_ = stderr;
     bool owned_ = false;
+    mutable std::atomic<bool> failing_{false}; // the last write failed, and was reported
 };
 
 } // namespace bareasio

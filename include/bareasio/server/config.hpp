@@ -14,10 +14,13 @@
 
 namespace bareasio {
 
+// The most event loops a server runs (server_config::threads, --threads).
+inline constexpr unsigned max_threads = 1024;
+
 struct server_config {
     std::string host = "127.0.0.1";
     std::uint16_t port = 9009; // 0 picks a free port (see server::port())
-    unsigned threads = 1;
+    unsigned threads = 1;      // event loops; 0 = one per core; at most max_threads
 
     // Limits.
     std::size_t max_header_bytes = default_max_header_bytes; // -> 431

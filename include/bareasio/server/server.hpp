@@ -33,24 +33,16 @@ public:
     // With `reuse_port` several servers (one per event loop) share the port
     // and the kernel spreads connections among them (SO_REUSEPORT).
     void listen(bool reuse_port = false) {
-        try {
-            asio::ip::tcp::resolver resolver(ex_);
-            auto endpoint = *resolver
-                                 .resolve(config_.host, std::to_string(config_.port),
-                                          asio::ip::tcp::resolver::passive |
-                                              asio::ip::tcp::resolver::numeric_service)
-                                 .begin();
-            acceptor_.open(endpoint.endpoint().protocol());
-            acceptor_.set_option(asio::socket_base::reuse_address(true));
-            if (reuse_port)
-                acceptor_.set_option(
-                    asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true));
-            acceptor_.bind(endpoint);
-            acceptor_.listen(asio::socket_base::max_listen_connections);
-        } catch (const std::system_error& e) {
-            throw std::system_error(e.code(), "cannot listen on " + config_.host + ":" +
-                                                  std::to_string(config_.port));
-        }
+        bind(acceptor_, config_, reuse_port);
+        acceptor_.listen(asio::socket_base::max_listen_connections);
+    }
+
+    // Throws as listen() does if a socket already listens on the address,
+    // even one that shares it with SO_REUSEPORT: another process (a second
+    // instance) must not take half of the connections.
+    static void check_address_free(const asio::any_io_executor& ex, const server_config& config) {
+        asio::ip::tcp::acceptor probe(ex);
+        bind(probe, config, false);
     }
 
     // The bound port (useful with port 0).
@@ -66,6 +58,19 @@ public:
             return registry_.sweep(std::chrono::milliseconds(250));
         });
     }
+
+    // Opens the access log file again (SIGHUP, after logrotate moved it);
+    // on failure the old file stays and the failure is logged. Call on the
+    // server's executor.
+    void reopen_access_log() {
+        if (!loop_.access) return;
+        if (auto ec = loop_.access->reopen())
+            detail::log_line("bareasio: cannot reopen the access log " +
+                             loop_.access->destination() + ": " + ec.message() +
+                             "; still writing to the old file");
+    }
+
+    const asio::any_io_executor& get_executor() const noexcept { return ex_; }
 
     // Asks the server to stop; the caller of wait_stop_requested() resumes.
     void request_stop() { stop_requested_.set(); }
@@ -102,6 +107,27 @@ private:
             std::error_code ignored;
             socket.set_option(asio::ip::tcp::no_delay(true), ignored);
             registry_.start(ex_, std::move(socket));
+        }
+    }
+
+    static void bind(asio::ip::tcp::acceptor& acceptor, const server_config& config,
+                     bool reuse_port) {
+        try {
+            asio::ip::tcp::resolver resolver(acceptor.get_executor());
+            const auto endpoint = *resolver
+                                       .resolve(config.host, std::to_string(config.port),
+                                                asio::ip::tcp::resolver::passive |
+                                                    asio::ip::tcp::resolver::numeric_service)
+                                       .begin();
+            acceptor.open(endpoint.endpoint().protocol());
+            acceptor.set_option(asio::socket_base::reuse_address(true));
+            if (reuse_port)
+                acceptor.set_option(
+                    asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true));
+            acceptor.bind(endpoint);
+        } catch (const std::system_error& e) {
+            throw std::system_error(e.code(), "cannot listen on " + config.host + ":" +
+                                                  std::to_string(config.port));
         }
     }
 
