@@ -288,6 +288,33 @@ TEST_CASE("Host: an HTTP/1.1 request without one, with two or with an invalid on
     CHECK(without_dates(old.received()) == ok("old", "close"));
 }
 
+TEST_CASE("an Upgrade the server does not take is ignored and the connection goes on; CONNECT is "
+          "refused with 501 and the connection closes") {
+    application app;
+    test::memory_server server(test_app(app));
+    auto h2c = server.connect(); // what curl --http2 sends over plain HTTP
+    h2c.send("GET /echo/a HTTP/1.1\r\nHost: t\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+             "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n" +
+             get("/echo/b"));
+    server.poll();
+    CHECK(without_dates(h2c.received()) == ok("a") + ok("b"));
+    CHECK_FALSE(h2c.peer_closed());
+
+    auto with_body = server.connect();
+    with_body.send("POST /upload HTTP/1.1\r\nHost: t\r\nConnection: upgrade\r\nUpgrade: foo\r\n"
+                   "Content-Length: 3\r\n\r\nabc" +
+                   get("/echo/c"));
+    server.poll();
+    CHECK(without_dates(with_body.received()) == ok("3:abc") + ok("c"));
+
+    auto tunnel = server.connect();
+    tunnel.send("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n\x16\x03\x01");
+    server.poll();
+    CHECK(without_dates(tunnel.received()) ==
+          error_bytes("501 Not Implemented", "CONNECT is not supported here"));
+    CHECK(tunnel.peer_closed());
+}
+
 TEST_CASE("limits: 431, 414, 413 for a chunked body; a head larger than the read buffer parses") {
     application app;
     test::memory_server server(test_app(app), {.max_header_bytes = 512,

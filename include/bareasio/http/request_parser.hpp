@@ -12,7 +12,8 @@
 // smuggling feeds on): the adapter scans the head bytes llhttp consumed and
 // rejects those too. It also enforces RFC 9112 §3.2: an HTTP/1.1 request
 // without Host, or any request with two Host fields or an invalid one, is
-// a 400.
+// a 400. An Upgrade is ignored (the connection goes on in HTTP/1.1) and a
+// CONNECT is a 501: the server is not a proxy.
 // This header does not include <llhttp.h> (whose C enums and macros, such as
 // HTTP_GET, would land in every user's translation unit): the parser's state
 // is opaque storage here, and its code is compiled once with llhttp
@@ -50,7 +51,7 @@ public:
     // Parses from the start of `data`, stopping after the next event.
     step parse(std::string_view data);
 
-    // The status a malformed request gets: 400, 414 or 431.
+    // The status a malformed request gets: 400, 414, 431 or 501 (CONNECT).
     int error_status() const noexcept { return error_status_; }
     std::string_view error_reason() const noexcept { return reason_; }
 

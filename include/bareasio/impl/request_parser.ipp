@@ -127,6 +127,12 @@ struct request_parser_callbacks {
         head.method = llhttp_method_name(static_cast<llhttp_method_t>(p->method));
         head.version = p->http_major * 10u + p->http_minor;
         if (!host_ok(me, head)) return me.fail(400, "missing, repeated or invalid Host header");
+        // Not a proxy: a CONNECT tunnel is refused (and the bytes after it
+        // are another protocol's, so the connection closes).
+        if (p->method == HTTP_CONNECT) return me.fail(501, "CONNECT is not supported here");
+        // An Upgrade the server does not take is ignored (RFC 9110 §7.8):
+        // the request is answered and the connection goes on in HTTP/1.1.
+        p->upgrade = 0;
         head.keep_alive = llhttp_should_keep_alive(p) != 0;
         head.chunked = (p->flags & F_CHUNKED) != 0;
         if (p->flags & F_CONTENT_LENGTH) head.content_length = p->content_length;
