@@ -1,9 +1,13 @@
 // route_matches: the values a router captured from the path, by name, already
 // converted: `/users/{id:int}` gives matches.get<int>("id"). A missing name or
-// a wrong type throws std::out_of_range / std::bad_variant_access-like
-// logic errors that name the parameter.
+// a wrong type throws std::out_of_range / std::invalid_argument naming the
+// parameter (a programming error: a 500). A number that does not fit the
+// type asked for (`/users/4294967297` as an int) is a path that names
+// nothing: http_error 404, as when it is not a number at all.
 // Thread safety: a plain value.
 #pragma once
+
+#include <bareasio/http/http_error.hpp>
 
 #include <cstdint>
 #include <stdexcept>
@@ -46,7 +50,10 @@ public:
         if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, std::string_view>) {
             if (auto* s = std::get_if<std::string>(v)) return T(*s);
         } else if constexpr (std::is_integral_v<T>) {
-            if (auto* i = std::get_if<std::int64_t>(v)) return static_cast<T>(*i);
+            if (auto* i = std::get_if<std::int64_t>(v)) {
+                if (!std::in_range<T>(*i)) throw http_error(404);
+                return static_cast<T>(*i);
+            }
         } else if constexpr (std::is_floating_point_v<T>) {
             if (auto* d = std::get_if<double>(v)) return static_cast<T>(*d);
         } else {
