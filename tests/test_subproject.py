@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""bareasio as a meson subproject of a user's project: both dependencies
+build and link (the seed example, header-only and separate), and none of
+bareasio's tests, examples or benchmarks are built or registered.
+
+usage: test_subproject.py SOURCE_ROOT"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+from e2e_support import check, summary
+
+USER_PROJECT = """project('user_app', 'cpp', default_options: ['cpp_std=c++20'])
+header_only = dependency('bareasio')
+separate = dependency('bareasio-separate')
+executable('app', 'app.cpp', dependencies: header_only)
+executable('app_separate', 'app.cpp', dependencies: separate)
+"""
+
+
+def main():
+    source = os.path.abspath(sys.argv[1])
+    with tempfile.TemporaryDirectory() as work:
+        os.makedirs(os.path.join(work, "subprojects"))
+        os.symlink(source, os.path.join(work, "subprojects", "bareasio"))
+        with open(os.path.join(work, "meson.build"), "w") as f:
+            f.write(USER_PROJECT)
+        with open(os.path.join(source, "examples", "event_toggle.cpp")) as src, \
+                open(os.path.join(work, "app.cpp"), "w") as dst:
+            dst.write(src.read())
+        build = os.path.join(work, "build")
+        setup = subprocess.run(["meson", "setup", build, "--wrap-mode=nodownload"], cwd=work,
+                               capture_output=True, text=True)
+        check(setup.returncode == 0, f"meson setup of a project using bareasio ({setup.stderr[-2000:]})")
+        if setup.returncode != 0:
+            return summary()
+        tests = json.loads(subprocess.run(["meson", "introspect", build, "--tests"],
+                                          capture_output=True, text=True).stdout)
+        check(tests == [], f"no bareasio tests registered in the user's project ({[t['name'] for t in tests]})")
+        targets = json.loads(subprocess.run(["meson", "introspect", build, "--targets"],
+                                            capture_output=True, text=True).stdout)
+        names = sorted(t["name"] for t in targets)
+        check(not any(n.startswith(("test_", "bench", "event_toggle")) for n in names),
+              f"no bareasio examples, tests or benchmarks are built ({names})")
+        built = subprocess.run(["ninja", "-C", build], capture_output=True, text=True)
+        check(built.returncode == 0, f"both dependencies build and link ({built.stdout[-2000:]})")
+    return summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
