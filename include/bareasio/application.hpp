@@ -34,6 +34,10 @@ public:
     explicit application(std::in_place_type_t<Info>, Args&&... args)
         : info_(shared_info::make_in_place<Info>(std::forward<Args>(args)...)) {}
 
+    // Movable, so a function can build and return one; move it before
+    // serving (handler() refers to the application where it is).
+    application(application&&) noexcept = default;
+    application& operator=(application&&) noexcept = default;
     application(const application&) = delete;
     application& operator=(const application&) = delete;
 

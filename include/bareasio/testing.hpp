@@ -10,11 +10,14 @@
 // services (leaving it), and rethrows whatever failed. Requests go through
 // the router and the handler exactly as the server calls them: an
 // http_error becomes its status, any other exception a 500; HEAD drops the
-// body. What the connection adds on the wire (Date, Content-Length,
-// Connection) is not there: test that over a socket.
-// Not included by <bareasio/bareasio.hpp>.
+// body; the writer's Content-Type is added as the server adds it. What the
+// connection adds on the wire (Date, Content-Length, Connection) is not
+// there: test that on bareasio::testing::stream or over a socket.
+// It includes <bareasio/app.hpp>, everything a test of handlers names. Not
+// included by <bareasio/bareasio.hpp>.
 #pragma once
 
+#include <bareasio/app.hpp>
 #include <bareasio/application.hpp>
 #include <bareasio/async/task_group.hpp>
 #include <bareasio/detail/log.hpp>
@@ -25,6 +28,7 @@
 #include <bareasio/http/request.hpp>
 #include <bareasio/lifespan.hpp>
 #include <bareasio/services.hpp>
+#include <bareasio/testing/streamed_response.hpp>
 
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
@@ -32,6 +36,7 @@
 
 #include <chrono>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -123,25 +128,33 @@ public:
     asio::awaitable<test_response> request(std::string method, std::string target,
                                            request_headers headers = {},
                                            std::optional<std::string> body = std::nullopt) {
+        streamed_response res = co_await open(std::move(method), std::move(target),
+                                              std::move(headers), std::move(body));
+        std::string all = co_await res.rest();
+        co_return test_response{res.status, std::move(res.headers), std::move(all)};
+    }
+
+    // The same request, answered with its body still to read, piece by
+    // piece (see testing/streamed_response.hpp): for streams.
+    asio::awaitable<streamed_response> open(std::string method, std::string target,
+                                            request_headers headers = {},
+                                            std::optional<std::string> body = std::nullopt) {
         request_head head;
         head.method = std::move(method);
         head.target = std::move(target);
         head.headers = std::move(headers).take();
         if (body) head.content_length = body->size();
-        string_body_source source(body.value_or(std::string{}));
         const bool is_head = head.method == "HEAD";
-        bareasio::request req(std::move(head), &source);
-        req.set_info(app_.info_handle());
-        response res = co_await call(req);
-        test_response out{res.status, std::move(res.headers), {}};
-        if (res.body.type() == body_writer::kind::buffer) {
-            out.body = res.body.data();
-        } else if (res.body.type() == body_writer::kind::stream) {
-            string_sink sink{out.body};
-            co_await res.body.producer()(sink);
-        }
-        if (is_head) out.body.clear();
-        co_return out;
+        auto x = std::make_shared<detail::exchange>(std::move(head), std::move(body).value_or(""));
+        x->req.set_info(app_.info_handle());
+        response res = co_await call(x->req);
+        // The Content-Type the writer names, as the server adds it on the wire.
+        if (status_allows_body(res.status) && !res.headers.contains("content-type") &&
+            !res.body.content_type().empty())
+            res.headers.add("Content-Type", res.body.content_type());
+        const bool send_body = !is_head && status_allows_body(res.status);
+        co_return streamed_response(res.status, std::move(res.headers), res.body, send_body,
+                                    std::move(x), co_await asio::this_coro::executor);
     }
 
     // Whether a service with the stop_server policy failed: the server
@@ -150,15 +163,6 @@ public:
     service_set& services() noexcept { return services_; }
 
 private:
-    struct string_sink final : body_sink {
-        explicit string_sink(std::string& s) : out(s) {}
-        asio::awaitable<void> write(std::string_view chunk) override {
-            out.append(chunk);
-            co_return;
-        }
-        std::string& out;
-    };
-
     asio::awaitable<response> call(bareasio::request& req) {
         std::exception_ptr failure;
         try {
@@ -167,8 +171,8 @@ private:
             failure = std::current_exception();
         }
         co_return handler_failure_response(failure, [&req](std::string_view what) {
-            detail::log_line("bareasio: handler for " + std::string(req.method()) + " " +
-                             std::string(req.target()) + " failed: " + std::string(what));
+            bareasio::detail::log_line("bareasio: handler for " + std::string(req.method()) + " " +
+                                       std::string(req.target()) + " failed: " + std::string(what));
         });
     }
 

@@ -2,6 +2,7 @@
 #include <bareasio/testing.hpp>
 
 #include <bareasio/bareasio.hpp>
+#include <bareasio/http/json.hpp>
 
 #include "../support/doctest.hpp"
 
@@ -71,4 +72,121 @@ TEST_CASE("testing client: requests go through the router, with the info and the
         CHECK(broken.body.find("secret") == std::string::npos);
         CHECK((co_await c.get("/stream")).body == "ab");
     });
+}
+
+TEST_CASE("testing client: the writer's Content-Type is there, as on the wire") {
+    application app;
+    app.http_router.add({"GET"}, "/text", [](request&) -> awaitable<response> {
+        co_return response{200, {}, text_writer("hi")};
+    });
+    app.http_router.add({"GET"}, "/json", [](request&) -> awaitable<response> {
+        co_return response{200, {}, json_writer(nlohmann::json{{"a", 1}})};
+    });
+    app.http_router.add({"GET"}, "/own", [](request&) -> awaitable<response> {
+        co_return response{200, {{"content-type", "text/csv"}}, text_writer("a,b")};
+    });
+    testing::run(app, [](testing::client& c) -> awaitable<void> {
+        CHECK((co_await c.get("/text")).header("content-type") == "text/plain; charset=utf-8");
+        CHECK((co_await c.get("/json")).header("content-type") == "application/json");
+        auto own = co_await c.get("/own");
+        CHECK(own.headers.get_all("content-type").size() == 1);
+        CHECK(own.header("content-type") == "text/csv");
+    });
+}
+
+// A stream as server-sent events are: a write, then a wait for a change.
+struct ticker {
+    event tick;
+    bool writer_cancelled = false;
+    bool writer_finished = false;
+};
+
+application ticking_app() {
+    application app{ticker{}};
+    app.http_router.add({"GET"}, "/ticks", [](request& req) -> awaitable<response> {
+        auto& t = req.info<ticker>();
+        auto stream = [&t](body_sink& out) -> awaitable<void> {
+            try {
+                for (int n = 0;; ++n) {
+                    co_await out.write("tick " + std::to_string(n) + "\n");
+                    co_await t.tick.wait();
+                    t.tick.clear();
+                }
+            } catch (const std::system_error& e) {
+                t.writer_cancelled = e.code() == asio::error::operation_aborted;
+                throw;
+            }
+        };
+        co_return response{200, {}, body_writer::from_stream(stream, "text/event-stream")};
+    });
+    app.http_router.add({"GET"}, "/three", [](request&) -> awaitable<response> {
+        auto stream = [](body_sink& out) -> awaitable<void> {
+            co_await out.write("one ");
+            co_await out.write("");
+            co_await out.write("two ");
+            co_await out.write("three");
+        };
+        co_return response{200, {}, body_writer::from_stream(stream, "text/plain")};
+    });
+    app.http_router.add({"GET"}, "/fails", [](request&) -> awaitable<response> {
+        auto stream = [](body_sink& out) -> awaitable<void> {
+            co_await out.write("partial");
+            throw std::runtime_error("the writer failed");
+        };
+        co_return response{200, {}, body_writer::from_stream(stream, "text/plain")};
+    });
+    return app;
+}
+
+TEST_CASE("testing client: a stream is read piece by piece and left while it waits") {
+    application app = ticking_app();
+    testing::run(app, [&app](testing::client& c) -> awaitable<void> {
+        auto& t = app.info<ticker>();
+        testing::streamed_response ticks = co_await c.open("GET", "/ticks");
+        CHECK(ticks.status == 200);
+        CHECK(ticks.header("content-type") == "text/event-stream");
+        CHECK(co_await ticks.next() == "tick 0\n");
+        t.tick.set();
+        CHECK(co_await ticks.next() == "tick 1\n");
+        CHECK_FALSE(t.writer_cancelled);
+        co_await ticks.close(); // the writer waits on the event: its wait is cancelled
+        CHECK(t.writer_cancelled);
+        CHECK(co_await ticks.next() == std::nullopt);
+    });
+}
+
+TEST_CASE("testing client: each write is one piece, the end is nullopt, a failure is rethrown") {
+    application app = ticking_app();
+    testing::run(app, [](testing::client& c) -> awaitable<void> {
+        testing::streamed_response three = co_await c.open("GET", "/three");
+        CHECK(co_await three.next() == "one ");
+        CHECK(co_await three.next() == "two ");
+        CHECK(co_await three.next() == "three");
+        CHECK(co_await three.next() == std::nullopt);
+        CHECK(co_await three.next() == std::nullopt);
+
+        testing::streamed_response fails = co_await c.open("GET", "/fails");
+        CHECK(co_await fails.next() == "partial");
+        bool thrown = false;
+        try {
+            co_await fails.next();
+        } catch (const std::runtime_error& e) {
+            thrown = std::string(e.what()) == "the writer failed";
+        }
+        CHECK(thrown);
+
+        testing::streamed_response head = co_await c.open("HEAD", "/three");
+        CHECK(head.status == 200);
+        CHECK(co_await head.next() == std::nullopt);
+        CHECK((co_await c.get("/three")).body == "one two three");
+    });
+}
+
+TEST_CASE("testing client: a stream dropped unread hangs up, and the test still ends") {
+    application app = ticking_app();
+    testing::run(app, [](testing::client& c) -> awaitable<void> {
+        testing::streamed_response ticks = co_await c.open("GET", "/ticks");
+        CHECK(co_await ticks.next() == "tick 0\n");
+    });
+    CHECK(app.info<ticker>().writer_cancelled);
 }

@@ -12,6 +12,10 @@
 
 namespace bareasio {
 
+// The name handlers use most, so `using namespace bareasio;` is enough
+// wherever a handler can be written.
+using asio::awaitable;
+
 using http_handler = std::function<asio::awaitable<response>(request&)>;
 
 } // namespace bareasio
