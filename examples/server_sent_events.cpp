@@ -1,44 +1,20 @@
 // The seed's event page, live: GET /events is a server-sent event stream
 // that pushes the event's state ("set" or "clear") at once and again every
 // time the button changes it; the page updates without reloading.
-// Every open stream waits on the same broadcast; a browser that goes away is
-// noticed and its stream's wait cancelled.
+// Every open stream waits on the same notifier; a browser that goes away is
+// noticed and its stream's wait cancelled, and on SIGTERM every stream ends
+// at once (req.stopping()) so the server stops without waiting for them.
 //     ./server_sent_events [--port 9011]   then open http://127.0.0.1:9011
 #include <bareasio/bareasio.hpp>
 
-#include <memory>
-#include <mutex>
-#include <utility>
+#include <optional>
 
 using namespace bareasio;
 using namespace std::chrono_literals;
 
-// One event per change: a stream takes the current one, sends the state,
-// and waits on it; a change sets it and puts a fresh one in its place. No
-// change can slip between sending and waiting, on any number of loops.
-class broadcast {
-public:
-    std::shared_ptr<event> current() {
-        std::lock_guard lock(mutex_);
-        return next_;
-    }
-    void notify() {
-        std::shared_ptr<event> fired;
-        {
-            std::lock_guard lock(mutex_);
-            fired = std::exchange(next_, std::make_shared<event>());
-        }
-        fired->set();
-    }
-
-private:
-    std::mutex mutex_;
-    std::shared_ptr<event> next_ = std::make_shared<event>();
-};
-
 struct state {
     event toggled;
-    broadcast changed;
+    notifier changed; // notified on every toggle
 };
 
 constexpr std::string_view page = R"html(<html>
@@ -62,12 +38,13 @@ awaitable<response> get_index(request&) {
 
 awaitable<response> get_events(request& req) {
     auto& st = req.info<state>();
-    auto stream = [&st](body_sink& out) -> awaitable<void> {
+    auto stream = [&st, stop = req.stopping()](body_sink& out) -> awaitable<void> {
         for (;;) {
-            auto changed = st.changed.current(); // before reading the state
+            auto change = st.changed.next(); // taken before reading the state
             co_await out.write(st.toggled.is_set() ? "data: set\n\n" : "data: clear\n\n");
-            const bool woke = co_await changed->wait_for(15s);
-            if (!woke) co_await out.write(": still here\n\n"); // keeps proxies from timing out
+            std::optional<bool> changed = co_await until_stopped(change.wait_for(15s), stop);
+            if (!changed) co_return; // the server is draining: end the stream now, cleanly
+            if (!*changed) co_await out.write(": still here\n\n"); // keeps proxies from timing out
         }
     };
     co_return response{200,

@@ -154,6 +154,31 @@ def server_sent_events(binary):
     check("drain deadline" not in err, f"server_sent_events: no stream left to cancel ({err!r})")
 
 
+def sse_shutdown(binary):
+    """SIGTERM with streams open on two loops: each stream watches
+    req.stopping() and ends itself at once, cleanly (the last chunk arrives),
+    so the drain does not wait for its deadline nor cut a stream."""
+    proc, port = start(binary, "--threads", "2")
+    streams = []
+    for _ in range(4):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("GET", "/events")
+        res = conn.getresponse()
+        check(res.readline().decode() == "data: clear\n", "sse_shutdown: a stream is open")
+        streams.append((conn, res))
+    proc.send_signal(signal.SIGTERM)
+    for conn, res in streams:
+        try:
+            rest = res.read().decode()  # to the last chunk; IncompleteRead if cut
+            check(rest == "\n", f"sse_shutdown: the stream ends cleanly ({rest!r})")
+        except http.client.IncompleteRead as e:
+            check(False, f"sse_shutdown: the stream was cut ({e!r})")
+        conn.close()
+    out, err = proc.communicate(timeout=30)
+    check(proc.returncode == 0, f"sse_shutdown: exits 0 (got {proc.returncode}; {err!r})")
+    check("drain deadline" not in err, f"sse_shutdown: no stream left to cancel ({err!r})")
+
+
 def command_line(binary):
     """--help lists the shared flags; --access-log writes one line per request
     to stderr, with uvicorn's kind of startup and shutdown lines around them."""
@@ -299,6 +324,7 @@ def main():
         access_log_signals(event_toggle, workdir)
     if sse:
         server_sent_events(sse)
+        sse_shutdown(sse)
     return summary()
 
 

@@ -4,6 +4,7 @@
 
 #include <bareasio/async/error.hpp>
 #include <bareasio/async/event.hpp>
+#include <bareasio/async/notifier.hpp>
 #include <bareasio/async/stop_token.hpp>
 #include <bareasio/async/task_group.hpp>
 #include <bareasio/async/wait_for.hpp>

@@ -107,9 +107,14 @@ public:
         }
     }
 
-    // Leaves it: the shutdown handlers, then every service stopped and
+    // What the server does first on SIGTERM: requests' stopping() tokens
+    // are requested, so streams that watch them end. stop() does it too.
+    void drain() { draining_.request_stop(); }
+
+    // Leaves it: drain(), the shutdown handlers, then every service stopped and
     // joined. Returns whether all of it was clean.
     asio::awaitable<bool> stop(std::chrono::milliseconds service_grace = std::chrono::seconds(5)) {
+        drain();
         const bool clean = co_await app_.lifespan.shutdown(ctx_);
         co_await group_.stop_and_join(service_grace);
         co_return clean&& group_.failures().empty();
@@ -147,6 +152,7 @@ public:
         const bool is_head = head.method == "HEAD";
         auto x = std::make_shared<detail::exchange>(std::move(head), std::move(body).value_or(""));
         x->req.set_info(app_.info_handle());
+        x->req.set_stopping(draining_.token());
         response res = co_await call(x->req);
         // The Content-Type the writer names, as the server adds it on the wire.
         if (status_allows_body(res.status) && !res.headers.contains("content-type") &&
@@ -181,6 +187,7 @@ private:
     task_group group_;
     service_set services_;
     lifespan_context ctx_;
+    stop_source draining_;
     bool stop_requested_ = false;
 };
 

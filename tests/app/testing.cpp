@@ -190,3 +190,26 @@ TEST_CASE("testing client: a stream dropped unread hangs up, and the test still 
     });
     CHECK(app.info<ticker>().writer_cancelled);
 }
+
+TEST_CASE("testing client: drain() requests the requests' stopping() token, as SIGTERM does") {
+    application app{std::in_place_type<notifier>};
+    app.http_router.add({"GET"}, "/events", [](request& req) -> awaitable<response> {
+        auto& changed = req.info<notifier>();
+        auto stream = [&changed, stop = req.stopping()](body_sink& out) -> awaitable<void> {
+            for (;;) {
+                auto change = changed.next();
+                co_await out.write("data: x\n\n");
+                if (!co_await until_stopped(change.wait(), stop)) co_return;
+            }
+        };
+        co_return response{200, {}, body_writer::from_stream(stream, "text/event-stream")};
+    });
+    testing::run(app, [&app](testing::client& c) -> awaitable<void> {
+        testing::streamed_response events = co_await c.open("GET", "/events");
+        CHECK(co_await events.next() == "data: x\n\n");
+        app.info<notifier>().notify();
+        CHECK(co_await events.next() == "data: x\n\n");
+        c.drain();
+        CHECK(co_await events.next() == std::nullopt); // ended by itself, not cut
+    });
+}

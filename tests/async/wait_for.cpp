@@ -180,3 +180,43 @@ TEST_CASE("W2 wait_for: any Asio async operation, in its deferred form") {
     });
     CHECK(outcome == "timeout quick");
 }
+
+TEST_CASE("until_stopped: the stop cancels and finishes the operation; its result is never lost") {
+    asio::io_context ioc;
+    run_coroutine(ioc, [&]() -> asio::awaitable<void> {
+        stop_source source;
+        event never;
+        bool inner_cancelled = false;
+        auto wait_never = [&]() -> asio::awaitable<int> {
+            try {
+                co_await never.wait();
+            } catch (const std::system_error& e) {
+                inner_cancelled = e.code() == asio::error::operation_aborted;
+                throw;
+            }
+            co_return 1;
+        };
+        asio::co_spawn(
+            co_await asio::this_coro::executor,
+            [&]() -> asio::awaitable<void> {
+                co_await sleep(1ms);
+                source.request_stop();
+            },
+            asio::detached);
+        std::optional<int> r = co_await until_stopped(wait_never(), source.token());
+        CHECK_FALSE(r);
+        CHECK(inner_cancelled);
+        // Already stopped: false, the operation cancelled before it waits.
+        CHECK_FALSE(co_await until_stopped(never.wait(), source.token()));
+
+        stop_source other;
+        auto seven = []() -> asio::awaitable<int> { co_return 7; };
+        CHECK(co_await until_stopped(seven(), other.token()) == 7);
+        CHECK(co_await until_stopped(seven(), stop_token{}) == 7); // a token nobody stops
+        auto fails = []() -> asio::awaitable<void> {
+            throw std::runtime_error("inner");
+            co_return;
+        };
+        CHECK_THROWS_AS(co_await until_stopped(fails(), other.token()), std::runtime_error);
+    });
+}

@@ -580,6 +580,37 @@ TEST_CASE("graceful stop while a response is streamed: it ends, and nothing behi
     CHECK(fast_started == 0);
 }
 
+TEST_CASE("graceful stop: a stream that watches req.stopping() ends at once, cleanly, long "
+          "before the drain deadline") {
+    notifier changed;
+    application app;
+    app.http_router.add({"GET"}, "/events", [&](request& req) -> awaitable<response> {
+        auto stream = [&changed, stop = req.stopping()](body_sink& out) -> awaitable<void> {
+            for (;;) {
+                auto change = changed.next();
+                co_await out.write("data: x\n\n");
+                if (!co_await until_stopped(change.wait(), stop)) co_return;
+            }
+        };
+        co_return response{200, {}, body_writer::from_stream(stream, "text/event-stream")};
+    });
+    test::memory_server server(app);
+    auto client = server.connect();
+    client.send(get("/events"));
+    server.poll();
+    changed.notify();
+    server.poll();
+    const std::string head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nDate: "
+                             "*\r\nTransfer-Encoding: chunked\r\n\r\n";
+    const std::string event = "9\r\ndata: x\n\n\r\n";
+    CHECK(without_dates(client.received()) == head + event + event);
+    CHECK_FALSE(server.loop().stopping());
+    server.drain(1h); // no sweep, no deadline: only the stop token can end it
+    CHECK(client.received() == "0\r\n\r\n"); // the last chunk: the body ended cleanly
+    CHECK(client.peer_closed());
+    CHECK(server.connections() == 0);
+}
+
 TEST_CASE("graceful stop: a watched handler still running at the drain deadline is cancelled; "
           "nothing is written") {
     bool cancelled = false;

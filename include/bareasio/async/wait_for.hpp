@@ -1,6 +1,6 @@
 // wait_for / wait_until: run an awaitable, or any Asio async operation in
 // its deferred form, with a deadline: the analogue of Python's
-// asyncio.wait_for.
+// asyncio.wait_for. until_stopped: the same with a stop_token for deadline.
 //     co_await wait_for(ev.wait(), 100ms);
 //     auto n = co_await wait_for(socket.async_read_some(buf, bareasio::deferred), 5s);
 // On expiry the inner operation is cancelled (Asio terminal cancellation)
@@ -16,6 +16,7 @@
 #pragma once
 
 #include <bareasio/async/error.hpp>
+#include <bareasio/async/stop_token.hpp>
 #include <bareasio/detail/asio_compat.hpp>
 
 #include <asio/co_spawn.hpp>
@@ -57,25 +58,52 @@ template <class T, bool Throw>
 using wait_result_t =
     std::conditional_t<Throw, T, std::conditional_t<std::is_void_v<T>, bool, std::optional<T>>>;
 
-// Runs `op` against a timer. One coroutine frame of its own: the public
+// What races the operation: a timer to a deadline, or a stop token. start()
+// makes its deferred operation (the rival keeps what it needs alive: it
+// lives in run_until's frame); lost() is what the throwing form throws.
+struct deadline_rival {
+    std::chrono::steady_clock::time_point deadline;
+    std::optional<asio::steady_timer> timer;
+
+    auto start(const asio::any_io_executor& ex) {
+        timer.emplace(ex, deadline);
+        return timer->async_wait(deferred);
+    }
+    [[noreturn]] static void lost() { throw timeout_error(); }
+};
+
+struct stop_rival {
+    stop_token stop;
+
+    auto start(const asio::any_io_executor& ex) {
+        return asio::co_spawn(ex, stop.wait(), deferred);
+    }
+};
+
+// Runs `op` against its rival. One coroutine frame of its own: the public
 // functions below return this awaitable directly rather than awaiting it,
 // since each extra frame is an allocation once Asio's per-thread cache of
 // two is full.
-template <class T, bool Throw>
-asio::awaitable<wait_result_t<T, Throw>> run_until(asio::awaitable<T> op,
-                                                   std::chrono::steady_clock::time_point deadline) {
+// The deadline of a timeout, fixed now on the steady clock, before anything runs.
+template <class Rep, class Period>
+std::chrono::steady_clock::time_point deadline_after(std::chrono::duration<Rep, Period> timeout) {
+    return std::chrono::steady_clock::now() +
+           std::chrono::ceil<std::chrono::steady_clock::duration>(timeout);
+}
+
+template <class T, bool Throw, class Rival>
+asio::awaitable<wait_result_t<T, Throw>> run_until(asio::awaitable<T> op, Rival rival) {
     auto ex = co_await asio::this_coro::executor;
-    asio::steady_timer timer(ex, deadline);
     // The group cancels the loser and waits for it to finish before it
     // completes, so the inner operation never outlives this call.
     auto group = asio::experimental::make_parallel_group(
-        asio::co_spawn(ex, std::move(op), deferred), timer.async_wait(deferred));
+        asio::co_spawn(ex, std::move(op), deferred), rival.start(ex));
     auto results =
         co_await group.async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
     const auto& order = std::get<0>(results);
     const std::exception_ptr& failure = std::get<1>(results);
-    const std::error_code& timer_ec = std::get<std::tuple_size_v<decltype(results)> - 1>(results);
-    if (!failure) { // it produced its result: return it even if the deadline also passed
+    const auto& rival_failure = std::get<std::tuple_size_v<decltype(results)> - 1>(results);
+    if (!failure) { // it produced its result: return it even if the rival also fired
         if constexpr (Throw && std::is_void_v<T>)
             co_return;
         else if constexpr (Throw)
@@ -85,11 +113,11 @@ asio::awaitable<wait_result_t<T, Throw>> run_until(asio::awaitable<T> op,
         else
             co_return std::optional<T>(std::move(std::get<2>(results)));
     }
-    const bool deadline_fired = order[0] == 1 && !timer_ec;
-    if (!deadline_fired || !is_aborted(failure))
+    const bool rival_fired = order[0] == 1 && !rival_failure;
+    if (!rival_fired || !is_aborted(failure))
         std::rethrow_exception(failure); // inner error, or the caller was cancelled
     if constexpr (Throw)
-        throw timeout_error();
+        Rival::lost();
     else if constexpr (std::is_void_v<T>)
         co_return false;
     else
@@ -101,23 +129,32 @@ asio::awaitable<wait_result_t<T, Throw>> run_until(asio::awaitable<T> op,
 template <class T>
 asio::awaitable<T> wait_until(asio::awaitable<T> op,
                               std::chrono::steady_clock::time_point deadline) {
-    return detail::run_until<T, true>(std::move(op), deadline);
+    return detail::run_until<T, true>(std::move(op), detail::deadline_rival{deadline, {}});
 }
 
 template <class T, class Rep, class Period>
 asio::awaitable<T> wait_for(asio::awaitable<T> op, std::chrono::duration<Rep, Period> timeout) {
-    // The deadline is fixed now, on the steady clock, before anything runs.
-    return detail::run_until<T, true>(
-        std::move(op), std::chrono::steady_clock::now() +
-                           std::chrono::ceil<std::chrono::steady_clock::duration>(timeout));
+    return detail::run_until<T, true>(std::move(op),
+                                      detail::deadline_rival{detail::deadline_after(timeout), {}});
 }
 
 template <class T, class Rep, class Period>
 asio::awaitable<std::conditional_t<std::is_void_v<T>, bool, std::optional<T>>>
 wait_for(asio::awaitable<T> op, std::chrono::duration<Rep, Period> timeout, ignore_timeout_t) {
-    return detail::run_until<T, false>(
-        std::move(op), std::chrono::steady_clock::now() +
-                           std::chrono::ceil<std::chrono::steady_clock::duration>(timeout));
+    return detail::run_until<T, false>(std::move(op),
+                                       detail::deadline_rival{detail::deadline_after(timeout), {}});
+}
+
+// Runs `op` until `stop` is requested, whichever ends first: the form of
+// wait_for whose deadline is a stop (the server draining, a service
+// stopping). Returns std::optional<T> (bool for void): empty/false when the
+// stop came first, after `op` was cancelled and finished. A result `op`
+// produced is never lost; its error propagates.
+//     bool changed = co_await until_stopped(change.wait(), req.stopping());
+template <class T>
+asio::awaitable<std::conditional_t<std::is_void_v<T>, bool, std::optional<T>>>
+until_stopped(asio::awaitable<T> op, stop_token stop) {
+    return detail::run_until<T, false>(std::move(op), detail::stop_rival{std::move(stop)});
 }
 
 // The completion token that turns an Asio operation into one wait_for takes.

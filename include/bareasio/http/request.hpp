@@ -7,6 +7,7 @@
 // Thread safety: owned by the connection serving it; use it from the handler.
 #pragma once
 
+#include <bareasio/async/stop_token.hpp>
 #include <bareasio/http/body_stream.hpp>
 #include <bareasio/http/header_list.hpp>
 #include <bareasio/http/request_context.hpp>
@@ -75,6 +76,15 @@ public:
 
     body_stream& body() noexcept { return body_; }
 
+    // Requested when the server starts draining (SIGTERM, SIGINT): a
+    // handler or stream that would run on (server-sent events, a long poll)
+    // ends itself at once instead of at the drain deadline.
+    //     if (!co_await until_stopped(change.wait(), req.stopping())) co_return;
+    // Never requested for a request built by hand; the test client
+    // requests it in client::drain().
+    const stop_token& stopping() const noexcept { return stopping_; }
+    void set_stopping(stop_token token) { stopping_ = std::move(token); }
+
     // Data middlewares and handlers pass along (see request_context.hpp).
     request_context& context() noexcept { return context_; }
 
@@ -121,6 +131,7 @@ private:
     shared_info info_;
     body_stream body_;
     request_context context_;
+    stop_token stopping_;
     std::string client_address_;
     std::string scheme_ = "http";
 };

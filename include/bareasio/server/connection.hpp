@@ -85,6 +85,7 @@ public:
         : stream_(std::move(stream)), loop_(loop), config_(*loop.config),
           parser_(request_.head(), config_.limits()), in_(loop.buffers) {
         request_.set_info(loop.info);
+        request_.set_stopping(loop.draining.token());
         find_peer();
     }
 
@@ -156,7 +157,7 @@ private:
                     const bool again = co_await handle_request();
                     // A stop that began while the response was streamed:
                     // pipelined requests behind it are not started either.
-                    if (!again || loop_.stopping) break;
+                    if (!again || loop_.stopping()) break;
                     continue;
                 }
                 if (what == event_kind::error) {
@@ -167,7 +168,7 @@ private:
             // Answer what is answered before waiting for more.
             if (!out_.empty() && !stream_.write_now(out_)) co_await flush(false);
             if (phase_ != phase::head) {
-                if (loop_.stopping) break;
+                if (loop_.stopping()) break;
                 enter(phase::idle, config_.keep_alive_timeout);
             }
             in_.prepare(phase_ == phase::idle);
@@ -270,7 +271,7 @@ private:
     }
 
     bool keeps_alive(const response& res, bool reusable) const {
-        if (!request_.head().keep_alive || !reusable || loop_.stopping) return false;
+        if (!request_.head().keep_alive || !reusable || loop_.stopping()) return false;
         const auto c = res.headers.get("connection");
         return !(c && contains_token(*c, "close"));
     }
@@ -283,7 +284,7 @@ private:
             if (body_ == body_state::failed) return response(400);
             // Cancelled by the drain deadline or because the client left:
             // expected, and nothing will be sent.
-            if ((loop_.stopping || watch_.client_gone()) &&
+            if ((loop_.stopping() || watch_.client_gone()) &&
                 e.code() == asio::error::operation_aborted)
                 return error_response(503);
         } catch (...) {
@@ -447,7 +448,7 @@ private:
             // The reader left or stopped reading: not the writer's failure.
         } catch (const std::system_error& e) {
             // Nor a reader that hung up, or the drain, cancelling it.
-            if (!watch_.client_gone() && !loop_.stopping) log_failure(e.what());
+            if (!watch_.client_gone() && !loop_.stopping()) log_failure(e.what());
         } catch (const std::exception& e) {
             log_failure(e.what()); // the head is out: all we can do is cut the body short
         }

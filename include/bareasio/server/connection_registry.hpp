@@ -71,7 +71,7 @@ public:
     // Graceful stop, then wait: idle connections close now, busy ones finish
     // their request; whatever is left at `deadline` is cancelled and closed.
     asio::awaitable<void> drain(std::chrono::steady_clock::time_point deadline) {
-        loop_.stopping = true;
+        loop_.draining.request_stop();
         for (auto& e : entries_)
             e.conn->stop_if_idle();
         bool drained = entries_.empty();

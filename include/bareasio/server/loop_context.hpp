@@ -7,6 +7,7 @@
 // Thread safety: one per event loop, used only there.
 #pragma once
 
+#include <bareasio/async/stop_token.hpp>
 #include <bareasio/http/date_cache.hpp>
 #include <bareasio/http/handler.hpp>
 #include <bareasio/http/shared_info.hpp>
@@ -42,7 +43,10 @@ struct loop_context {
     const http_handler* handler;
     shared_info info;
     date_cache dates;
-    bool stopping = false; // graceful stop requested: finish, then close
+    // Graceful stop requested: finish, then close. Requests carry its token
+    // (request::stopping()).
+    stop_source draining;
+    bool stopping() const noexcept { return draining.stop_requested(); }
     // The access log, when config->access_log names one; its timestamp and
     // line buffer are the loop's, so logging takes no lock but stdio's.
     std::shared_ptr<access_log> access;

@@ -92,7 +92,7 @@ private:
     asio::awaitable<void> accept_loop() {
         for (;;) {
             auto [ec, socket] = co_await acceptor_.async_accept(detail::use_tuple);
-            if (!acceptor_.is_open() || loop_.stopping) co_return;
+            if (!acceptor_.is_open() || loop_.stopping()) co_return;
             if (ec) {
                 if (ec == asio::error::operation_aborted) co_return;
                 // Out of descriptors and the like: back off instead of spinning.
