@@ -201,3 +201,100 @@ TEST_CASE("request_parser: Host is required in HTTP/1.1, once, and valid (RFC 91
     CHECK(status("GET / HTTP/1.1\r\nhOsT: a\r\n\r\n") == 0);
     CHECK(status("GET / HTTP/1.0\r\n\r\n") == 0); // HTTP/1.0 without Host stays allowed
 }
+
+namespace {
+
+// The status at every split (whole, byte by byte, in 7s): 0 when accepted.
+int status_at_every_split(std::string_view raw) {
+    int status = -1;
+    for (std::size_t piece : {raw.size(), std::size_t{1}, std::size_t{7}}) {
+        const int now = parse_all(raw, piece).error;
+        if (status != -1 && now != status) return -2; // depends on how it arrives: a bug
+        status = now;
+    }
+    return status;
+}
+
+std::string chunked_post(std::string_view chunks) {
+    return "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n" + std::string(chunks);
+}
+
+} // namespace
+
+TEST_CASE("request_parser: RFC 9112 strictness: codings, field names, versions") {
+    // A transfer coding the server does not decode is 501 (RFC 9112 section 6.1).
+    CHECK(status_at_every_split(
+              "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n") ==
+          501);
+    CHECK(status_at_every_split("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: identity, "
+                                "chunked\r\n\r\n0\r\n\r\n") == 501);
+    CHECK(status_at_every_split("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n"
+                                "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n") == 501);
+    CHECK(status_at_every_split("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
+                                "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n") == 400);
+    CHECK(status_at_every_split(
+              "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: Chunked\r\n\r\n0\r\n\r\n") == 0);
+    // An empty field name.
+    CHECK(status_at_every_split("GET / HTTP/1.1\r\nHost: h\r\n: v\r\n\r\n") == 400);
+    CHECK(status_at_every_split("GET / HTTP/1.1\r\n: v\r\nHost: h\r\n\r\n") == 400);
+    // Versions: 2.0 on an HTTP/1 connection is 505; HTTP/0.9 is 400.
+    CHECK(status_at_every_split("GET / HTTP/2.0\r\nHost: h\r\n\r\n") == 505);
+    CHECK(status_at_every_split("GET /\r\n\r\n") == 400);
+    CHECK(status_at_every_split("GET / HTTP/0.9\r\n\r\n") == 400);
+    CHECK(status_at_every_split("GET / HTTP/1.0\r\n\r\n") == 0);
+}
+
+TEST_CASE("request_parser: valid chunk extensions are accepted and dropped, at every split") {
+    for (std::string ext : {";a", ";a=b", " ;a=b", "\t; a = b", ";a=b;c", ";a=b;q=\"x y\"",
+                            ";q=\"with \\\"escaped\\\" quotes\"", ";a=b ;c=\"\"", ";q=\"\" "}) {
+        CAPTURE(ext);
+        const auto raw = chunked_post("5" + ext + "\r\nhello\r\n0" + ext + "\r\n\r\n");
+        for (std::size_t piece : {raw.size(), std::size_t{1}, std::size_t{3}}) {
+            const auto out = parse_all(raw, piece);
+            CHECK(out.error == 0);
+            CHECK(out.bodies == std::vector<std::string>{"hello"});
+        }
+    }
+    for (std::string bad :
+         {"5 \r\n", "5;\r\n", "5;=b\r\n", "5;a=\r\n", "5;a b\r\n", "5 5\r\n", ";a\r\n",
+          "5;a=\"b\r\n", "5;a=b\"c\"\r\n", "5;a=\"\x01\"\r\n", "5;a\n", "5;a\rx\n"}) {
+        CAPTURE(bad);
+        CHECK(status_at_every_split(chunked_post(bad + "hello\r\n0\r\n\r\n")) == 400);
+    }
+    // A chunk-size line is bounded, as a head is.
+    CHECK(status_at_every_split(
+              chunked_post("5;a=" + std::string(5000, 'x') + "\r\nhello\r\n0\r\n\r\n")) == 400);
+}
+
+TEST_CASE("request_parser: trailers are checked as a head is, then dropped") {
+    request_head head;
+    request_parser parser(head);
+    std::string pending = chunked_post("5\r\nhello\r\n0\r\nX-Trailer: t\r\nY: u\r\n\r\n");
+    std::vector<event_kind> seen;
+    for (int i = 0; i < 10 && !pending.empty(); ++i) {
+        const auto step = parser.parse(pending);
+        pending.erase(0, step.consumed);
+        seen.push_back(step.what);
+    }
+    CHECK(seen.back() == event_kind::message_complete);
+    CHECK(head.headers.size() == 2); // Host and Transfer-Encoding: the head a handler read
+    CHECK_FALSE(head.headers.contains("x-trailer"));
+    // Folding, an empty name, a bare LF and a bad name in trailers are 400.
+    CHECK(status_at_every_split(chunked_post("0\r\nX: a\r\n b\r\n\r\n")) == 400);
+    CHECK(status_at_every_split(chunked_post("0\r\n X: a\r\n\r\n")) == 400);
+    CHECK(status_at_every_split(chunked_post("0\r\n: a\r\n\r\n")) == 400);
+    CHECK(status_at_every_split(chunked_post("0\r\nX: a\n\r\n")) == 400);
+    CHECK(status_at_every_split(chunked_post("0\r\nX Y: a\r\n\r\n")) == 400);
+    // Trailers count against the head's byte limit.
+    parser_limits small{.max_header_bytes = 128, .max_header_count = 10, .max_url_bytes = 64};
+    CHECK(parse_all(chunked_post("0\r\nX: " + std::string(200, 'a') + "\r\n\r\n"), 1000, small)
+              .error == 431);
+    // And a request after trailers parses from a fresh head.
+    const auto two =
+        chunked_post("1\r\na\r\n0\r\nX: t\r\n\r\n") + "GET /next HTTP/1.1\r\nHost: h\r\n\r\n";
+    for (std::size_t piece : {two.size(), std::size_t{1}}) {
+        const auto out = parse_all(two, piece);
+        CHECK(out.error == 0);
+        CHECK(out.targets == std::vector<std::string>{"/", "/next"});
+    }
+}

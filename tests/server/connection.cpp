@@ -238,6 +238,36 @@ TEST_CASE("404, 405 with Allow, and HEAD: the headers GET would get, without the
               ok("abc").substr(0, ok("abc").size() - 3) + ok("in-step"));
 }
 
+TEST_CASE("RFC 9112 strictness on the wire: 501 for a coding, 505 for HTTP/2.0, 400 for "
+          "HTTP/0.9; chunk extensions pass and a fragment is not part of the path") {
+    application app;
+    test::memory_server server(test_app(app));
+    const std::tuple<std::string, std::string, std::string> refused[] = {
+        {"POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+         "501 Not Implemented", "a transfer coding other than chunked"},
+        {"GET / HTTP/2.0\r\nHost: t\r\n\r\n", "505 HTTP Version Not Supported",
+         "only HTTP/1.0 and HTTP/1.1 are supported"},
+        {"GET /\r\n\r\n", "400 Bad Request", "HTTP/0.9 requests are not supported"},
+        {"GET / HTTP/1.1\r\nHost: t\r\n: v\r\n\r\n", "400 Bad Request", "empty header field name"},
+    };
+    for (const auto& [request_bytes, status, reason] : refused) {
+        const std::string& request = request_bytes;
+        CAPTURE(request);
+        auto client = server.connect();
+        client.send(request);
+        server.poll();
+        CHECK(without_dates(client.received()) == error_bytes(status, reason));
+        CHECK(client.peer_closed());
+    }
+    auto client = server.connect();
+    client.send("POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                "5 ;a=b\r\nhello\r\n6;a=b;q=\"x y\"\r\n world\r\n0\r\nX-Sum: 1\r\n\r\n" +
+                get("/echo/frag#part"));
+    server.poll();
+    CHECK(without_dates(client.received()) == ok("11:hello world") + ok("frag"));
+    CHECK_FALSE(client.peer_closed());
+}
+
 TEST_CASE("malformed requests get 400 and the connection is closed") {
     application app;
     test::memory_server server(test_app(app));
@@ -247,8 +277,9 @@ TEST_CASE("malformed requests get 400 and the connection is closed") {
          "chunked\r\n\r\n0\r\n\r\n",
          "Content-Length can't be present with Transfer-Encoding"},
         {"GET / HTTP/1.1\r\nHost: t\r\nX: a\r\n folded\r\n\r\n",
-         "bare LF or obsolete line folding in the request head"},
-        {"GET / HTTP/1.1\nHost: t\r\n\r\n", "bare LF or obsolete line folding in the request head"},
+         "bare LF or obsolete line folding in the request head or trailers"},
+        {"GET / HTTP/1.1\nHost: t\r\n\r\n",
+         "bare LF or obsolete line folding in the request head or trailers"},
     };
     for (const auto& [request_bytes, reason] : cases) {
         const std::string& request = request_bytes; // a lambda below names it (clang 14)

@@ -107,7 +107,8 @@ public:
         body_ = body_stream(body, head_.content_length);
         matches_.clear();
         context_.clear();
-        std::string_view target = head_.target;
+        // A fragment is the client's own (RFC 9110 §4.2.5): never a path.
+        std::string_view target = std::string_view(head_.target).substr(0, head_.target.find('#'));
         if (auto scheme = target.find("://");
             scheme != std::string_view::npos && scheme < target.find('/')) { // absolute-form
             auto slash = target.find('/', scheme + 3);
@@ -115,7 +116,7 @@ public:
         }
         auto q = target.find('?');
         auto query = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
-        raw_query_.assign(query.substr(0, query.find('#')));
+        raw_query_.assign(query);
         path_.clear();
         if (!percent_decode(target.substr(0, q), path_, false)) return false;
         if (path_.empty()) path_ = "/";

@@ -13,7 +13,14 @@
 // rejects those too. It also enforces RFC 9112 §3.2: an HTTP/1.1 request
 // without Host, or any request with two Host fields or an invalid one, is
 // a 400. An Upgrade is ignored (the connection goes on in HTTP/1.1) and a
-// CONNECT is a 501: the server is not a proxy.
+// CONNECT is a 501: the server is not a proxy. The rest of RFC 9112 it
+// checks itself: an empty field name is a 400; a transfer coding other than
+// chunked (`gzip, chunked`) is a 501; HTTP/0.9 is a 400 and a major version
+// other than 1 a 505; chunk-size lines are parsed here (llhttp 8 rejects
+// valid extensions such as `5 ;a=b` and `5;a=b;q="x y"`), with extensions
+// checked against the grammar and dropped; trailer fields are checked as
+// head fields are (folding is a 400) and dropped, so the head a handler
+// reads never changes under it.
 // This header does not include <llhttp.h> (whose C enums and macros, such as
 // HTTP_GET, would land in every user's translation unit): the parser's state
 // is opaque storage here, and its code is compiled once with llhttp
@@ -51,18 +58,27 @@ public:
     // Parses from the start of `data`, stopping after the next event.
     step parse(std::string_view data);
 
-    // The status a malformed request gets: 400, 414, 431 or 501 (CONNECT).
+    // The status a malformed request gets: 400, 414, 431, 501 (CONNECT, a
+    // transfer coding) or 505.
     int error_status() const noexcept { return error_status_; }
     std::string_view error_reason() const noexcept { return reason_; }
 
     // True between the end of a head and the end of its message.
-    bool in_body() const noexcept { return in_body_; }
+    bool in_body() const noexcept { return part_ != part::head; }
 
 private:
     friend struct request_parser_callbacks; // llhttp's callbacks, in the .ipp
 
     bool scan_head(std::string_view bytes) noexcept;
     step reject_framing();
+    step reject(int status, const char* reason);
+    std::size_t feed_chunk_line(std::string_view bytes);
+    bool chunk_line_byte(char c) noexcept;
+    void start_chunk_line() noexcept {
+        chunk_line_ = chunk_line::size_first;
+        chunk_line_bytes_ = 0;
+    }
+    step llhttp_failed();
     int fail(int status, const char* reason);
     int count_head_bytes(std::size_t n);
 
@@ -73,11 +89,34 @@ private:
     event event_ = event::need_more;
     std::string_view body_;
     std::size_t head_bytes_ = 0;
+    std::size_t field_bytes_ = 0; // of the field name being parsed
     bool in_field_ = false;
     unsigned hosts_ = 0;         // Host fields in the head
     std::size_t host_field_ = 0; // the index of the last one
     bool paused_ = false;
-    bool in_body_ = false;
+    // Where in the message the parser is; changed by the llhttp callbacks.
+    enum class part : unsigned char { head, body, trailers };
+    part part_ = part::head;
+    bool last_chunk_ = false; // the chunk-size line read was 0
+    // A chunk-size line, parsed here byte by byte (RFC 9112 §7.1.1); llhttp
+    // is given its size digits and CRLF. `none` between lines.
+    enum class chunk_line : unsigned char {
+        none,
+        size_first,
+        size,
+        before_semicolon,
+        before_name,
+        name,
+        after_name,
+        before_value,
+        token_value,
+        quoted_value,
+        quoted_pair,
+        after_value,
+        lf
+    };
+    chunk_line chunk_line_ = chunk_line::none;
+    std::size_t chunk_line_bytes_ = 0;
     int error_status_ = 0;
     const char* reason_ = "";
     struct {

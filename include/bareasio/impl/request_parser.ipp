@@ -18,6 +18,9 @@
 namespace bareasio {
 
 struct request_parser_callbacks {
+    using part = request_parser::part;
+    using chunk_line = request_parser::chunk_line;
+
     static request_parser& self(llhttp_t* p) { return *static_cast<request_parser*>(p->data); }
 
     static llhttp_t* state(request_parser& me) noexcept {
@@ -30,6 +33,7 @@ struct request_parser_callbacks {
         me.head_bytes_ = 0;
         me.in_field_ = false;
         me.hosts_ = 0;
+        me.last_chunk_ = false;
         return 0;
     }
     static int on_url(llhttp_t* p, const char* at, std::size_t n) {
@@ -39,20 +43,29 @@ struct request_parser_callbacks {
             return me.fail(414, "request target longer than the configured limit");
         return me.count_head_bytes(n);
     }
+    // Head fields are stored; trailer fields are checked, counted against
+    // the head's byte limit and dropped (RFC 9110 §6.5.1 lets a server
+    // discard them), so the head a handler holds views into never changes.
     static int on_header_field(llhttp_t* p, const char* at, std::size_t n) {
         auto& me = self(p);
+        const bool head = me.part_ == part::head;
         if (!me.in_field_) {
-            if (me.head_->headers.size() >= me.limits_.max_header_count)
+            if (head && me.head_->headers.size() >= me.limits_.max_header_count)
                 return me.fail(431, "more header fields than the configured limit");
-            me.head_->headers.append_empty();
+            if (head) me.head_->headers.append_empty();
             me.in_field_ = true;
+            me.field_bytes_ = 0;
         }
-        me.head_->headers.back().name.append(at, n);
+        me.field_bytes_ += n;
+        if (head) me.head_->headers.back().name.append(at, n);
         return me.count_head_bytes(n);
     }
     static int on_header_field_complete(llhttp_t* p) {
         auto& me = self(p);
+        const bool named = me.in_field_ && me.field_bytes_ > 0;
         me.in_field_ = false;
+        if (!named) return me.fail(400, "empty header field name");
+        if (me.part_ != part::head) return 0;
         const std::string& name = me.head_->headers.back().name;
         if (name.size() == 4 && is_host(name.data())) {
             ++me.hosts_;
@@ -112,11 +125,13 @@ struct request_parser_callbacks {
     }
     static int on_header_value(llhttp_t* p, const char* at, std::size_t n) {
         auto& me = self(p);
-        me.head_->headers.back().value.append(at, n);
+        if (me.part_ == part::head) me.head_->headers.back().value.append(at, n);
         return me.count_head_bytes(n);
     }
     static int on_header_value_complete(llhttp_t* p) {
-        auto& value = self(p).head_->headers.back().value;
+        auto& me = self(p);
+        if (me.part_ != part::head) return 0;
+        auto& value = me.head_->headers.back().value;
         while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
             value.pop_back();
         return 0;
@@ -126,6 +141,8 @@ struct request_parser_callbacks {
         auto& head = *me.head_;
         head.method = llhttp_method_name(static_cast<llhttp_method_t>(p->method));
         head.version = p->http_major * 10u + p->http_minor;
+        if (p->http_major == 0) return me.fail(400, "HTTP/0.9 requests are not supported");
+        if (p->http_major != 1) return me.fail(505, "only HTTP/1.0 and HTTP/1.1 are supported");
         if (!host_ok(me, head)) return me.fail(400, "missing, repeated or invalid Host header");
         // Not a proxy: a CONNECT tunnel is refused (and the bytes after it
         // are another protocol's, so the connection closes).
@@ -135,28 +152,63 @@ struct request_parser_callbacks {
         p->upgrade = 0;
         head.keep_alive = llhttp_should_keep_alive(p) != 0;
         head.chunked = (p->flags & F_CHUNKED) != 0;
+        if (head.chunked) {
+            if (int status = coding_status(head.headers))
+                return me.fail(status, status == 501 ? "a transfer coding other than chunked"
+                                                     : "chunked applied more than once");
+            me.start_chunk_line();
+        }
         if (p->flags & F_CONTENT_LENGTH) head.content_length = p->content_length;
         auto expect = head.headers.get("expect");
         head.expect_continue = expect && iequals(*expect, "100-continue") && head.version >= 11;
-        me.in_body_ = true;
+        me.part_ = part::body;
         me.event_ = request_parser::event::head_complete;
         return static_cast<int>(HPE_PAUSED);
     }
+
+    // RFC 9112 §6.1, for a chunked request: 0 when its Transfer-Encoding is
+    // chunked alone; 501 for any other coding (gzip, identity: the server
+    // decodes none); 400 for chunked twice.
+    static int coding_status(const header_list& headers) noexcept {
+        int chunked = 0;
+        for (const auto& field : headers) {
+            if (!iequals(field.name, "transfer-encoding")) continue;
+            std::string_view list = field.value;
+            while (!list.empty()) {
+                const auto comma = list.find(',');
+                const auto coding = trim_ows(list.substr(0, comma));
+                if (iequals(coding, "chunked"))
+                    ++chunked;
+                else if (!coding.empty())
+                    return 501;
+                list =
+                    comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+            }
+        }
+        return chunked == 1 ? 0 : 400;
+    }
+
     static int on_body(llhttp_t* p, const char* at, std::size_t n) {
         auto& me = self(p);
         if (!me.body_.empty()) return me.fail(500, "two body pieces in one step");
         me.body_ = std::string_view(at, n);
         return 0;
     }
+    static int on_chunk_header(llhttp_t* p) {
+        self(p).last_chunk_ = p->content_length == 0;
+        return 0;
+    }
+    // The next chunk-size line is parsed by the adapter: pause before it.
     static int on_chunk_complete(llhttp_t* p) {
         auto& me = self(p);
-        if (me.body_.empty()) return 0;
-        me.event_ = request_parser::event::body;
+        if (me.last_chunk_) return 0; // the trailers ended; the message completes next
+        me.start_chunk_line();
+        if (!me.body_.empty()) me.event_ = request_parser::event::body;
         return static_cast<int>(HPE_PAUSED);
     }
     static int on_message_complete(llhttp_t* p) {
         auto& me = self(p);
-        me.in_body_ = false;
+        me.part_ = part::head;
         me.event_ = request_parser::event::message_complete;
         return static_cast<int>(HPE_PAUSED);
     }
@@ -173,6 +225,7 @@ struct request_parser_callbacks {
             s.on_header_value_complete = on_header_value_complete;
             s.on_headers_complete = on_headers_complete;
             s.on_body = on_body;
+            s.on_chunk_header = on_chunk_header;
             s.on_chunk_complete = on_chunk_complete;
             s.on_message_complete = on_message_complete;
             return s;
@@ -198,28 +251,163 @@ request_parser::step request_parser::parse(std::string_view data) {
     }
     event_ = event::need_more;
     body_ = {};
-    const bool in_head = !in_body_; // every byte llhttp takes now belongs to a head
-    const auto rc = llhttp_execute(p, data.data(), data.size());
-    if (rc == HPE_OK) {
-        if (in_head && !scan_head(data)) return reject_framing();
-        return {body_.empty() ? event::need_more : event::body, data.size(), body_};
-    }
-    if (rc == HPE_PAUSED || rc == HPE_PAUSED_UPGRADE) {
+    std::size_t done = 0;
+    for (;;) {
+        if (chunk_line_ != chunk_line::none) {
+            done += feed_chunk_line(data.substr(done));
+            if (error_status_ != 0) return {event::error, 0, {}};
+            if (chunk_line_ != chunk_line::none) return {event::need_more, done, {}};
+        }
+        const std::string_view rest = data.substr(done);
+        // Every byte llhttp takes now belongs to a head or to trailers.
+        const bool scanned = part_ != part::body;
+        const auto rc = llhttp_execute(p, rest.data(), rest.size());
+        const bool paused = rc == HPE_PAUSED || rc == HPE_PAUSED_UPGRADE;
+        if (!paused && rc != HPE_OK) return llhttp_failed();
+        const std::size_t used =
+            paused ? static_cast<std::size_t>(llhttp_get_error_pos(p) - rest.data()) : rest.size();
+        if (scanned && !scan_head(rest.substr(0, used))) return reject_framing();
+        done += used;
+        if (!paused) return {body_.empty() ? event::need_more : event::body, done, body_};
         paused_ = true;
-        auto consumed = static_cast<std::size_t>(llhttp_get_error_pos(p) - data.data());
-        if (in_head && !scan_head(data.substr(0, consumed))) return reject_framing();
         if (event_ == event::message_complete) head_scan_ = {}; // the next head starts fresh
         if (rc == HPE_PAUSED_UPGRADE) { // we do not switch protocols: finish and close
             head_->keep_alive = false;
             event_ = event::message_complete;
         }
-        return {event_, consumed, body_};
+        if (event_ != event::need_more) return {event_, done, body_};
+        llhttp_resume(p); // paused before a chunk-size line, with nothing to report
+        paused_ = false;
     }
+}
+
+request_parser::step request_parser::llhttp_failed() {
     if (error_status_ == 0) { // llhttp's own error, not one a callback reported
+        llhttp_t* p = request_parser_callbacks::state(*this);
         error_status_ = 400;
         reason_ = llhttp_get_error_reason(p) ? llhttp_get_error_reason(p) : "";
     }
     return {event::error, 0, {}};
+}
+
+namespace {
+
+// Longer chunk-size lines are refused: extensions are not worth more.
+constexpr std::size_t max_chunk_line_bytes = 4096;
+
+constexpr auto token_bytes = [] { // RFC 9110 §5.6.2 tchar
+    std::array<bool, 256> table{};
+    for (int c = 0; c < 256; ++c)
+        table[static_cast<std::size_t>(c)] =
+            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    for (unsigned char c : std::string_view("!#$%&'*+-.^_`|~"))
+        table[c] = true;
+    return table;
+}();
+
+bool is_token(char c) noexcept {
+    return token_bytes[static_cast<unsigned char>(c)];
+}
+bool is_blank(char c) noexcept {
+    return c == ' ' || c == '\t';
+}
+bool is_hex(char c) noexcept {
+    return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+}
+bool is_qdtext(char c) noexcept { // and obs-text
+    const auto u = static_cast<unsigned char>(c);
+    return c == '\t' || c == ' ' || u == 0x21 || (u >= 0x23 && u <= 0x5B) ||
+           (u >= 0x5D && u <= 0x7E) || u >= 0x80;
+}
+bool is_pair_text(char c) noexcept { // after a backslash: HTAB, SP, VCHAR, obs-text
+    const auto u = static_cast<unsigned char>(c);
+    return c == '\t' || (u >= 0x20 && u != 0x7F);
+}
+
+} // namespace
+
+// A chunk-size line, RFC 9112 §7.1.1:
+//     chunk-size *( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] ) CRLF
+// Its size digits are given to llhttp as they come, and a CRLF at its end;
+// the extensions are checked and dropped (no one here uses them).
+std::size_t request_parser::feed_chunk_line(std::string_view bytes) {
+    llhttp_t* p = request_parser_callbacks::state(*this);
+    auto give = [&](std::string_view piece) {
+        if (piece.empty() || llhttp_execute(p, piece.data(), piece.size()) == HPE_OK) return true;
+        llhttp_failed();
+        return false;
+    };
+    std::size_t i = 0;
+    while (i < bytes.size() && chunk_line_ != chunk_line::none) {
+        const bool in_size =
+            chunk_line_ == chunk_line::size_first || chunk_line_ == chunk_line::size;
+        if (++chunk_line_bytes_ > max_chunk_line_bytes || !chunk_line_byte(bytes[i])) {
+            reject(400, "malformed chunk-size line");
+            return i;
+        }
+        ++i;
+        // The size digits are the line's first bytes: bytes[0, i - 1) here.
+        if (in_size && chunk_line_ != chunk_line::size && !give(bytes.substr(0, i - 1))) return i;
+    }
+    if (chunk_line_ == chunk_line::size) give(bytes.substr(0, i)); // more digits may follow
+    if (chunk_line_ == chunk_line::none && i > 0 && give("\r\n") && last_chunk_) {
+        part_ = part::trailers; // checked line by line as a head is
+        head_scan_ = {false, true, 1};
+    }
+    return i;
+}
+
+// One byte of a chunk-size line; false when it breaks the grammar.
+bool request_parser::chunk_line_byte(char c) noexcept {
+    using s = chunk_line;
+    auto to = [this](s next) {
+        chunk_line_ = next;
+        return true;
+    };
+    switch (chunk_line_) {
+    case s::size_first:
+        return is_hex(c) && to(s::size);
+    case s::size:
+        if (is_hex(c)) return true;
+        [[fallthrough]];
+    case s::after_value:
+        if (c == '\r') return to(s::lf);
+        [[fallthrough]];
+    case s::before_semicolon:
+        if (is_blank(c)) return to(chunk_line_ == s::size ? s::before_semicolon : chunk_line_);
+        return c == ';' && to(s::before_name);
+    case s::before_name:
+        if (is_blank(c)) return true;
+        return is_token(c) && to(s::name);
+    case s::name:
+        if (is_token(c)) return true;
+        if (c == '\r') return to(s::lf);
+        [[fallthrough]];
+    case s::after_name:
+        if (is_blank(c)) return to(s::after_name);
+        if (c == '=') return to(s::before_value);
+        return c == ';' && to(s::before_name);
+    case s::before_value:
+        if (is_blank(c)) return true;
+        if (c == '"') return to(s::quoted_value);
+        return is_token(c) && to(s::token_value);
+    case s::token_value:
+        if (is_token(c)) return true;
+        if (c == '\r') return to(s::lf);
+        if (is_blank(c)) return to(s::after_value);
+        return c == ';' && to(s::before_name);
+    case s::quoted_value:
+        if (c == '"') return to(s::after_value);
+        if (c == '\\') return to(s::quoted_pair);
+        return is_qdtext(c);
+    case s::quoted_pair:
+        return is_pair_text(c) && to(s::quoted_value);
+    case s::lf:
+        return c == '\n' && to(s::none);
+    case s::none:
+        break;
+    }
+    return false;
 }
 
 // Line endings of the head, across calls: every LF must follow a CR,
@@ -252,8 +440,12 @@ bool request_parser::scan_head(std::string_view bytes) noexcept {
 }
 
 request_parser::step request_parser::reject_framing() {
-    error_status_ = 400;
-    reason_ = "bare LF or obsolete line folding in the request head";
+    return reject(400, "bare LF or obsolete line folding in the request head or trailers");
+}
+
+request_parser::step request_parser::reject(int status, const char* reason) {
+    error_status_ = status;
+    reason_ = reason;
     return {event::error, 0, {}};
 }
 
