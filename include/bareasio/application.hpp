@@ -44,7 +44,16 @@ public:
     bareasio::router http_router;
     bareasio::lifespan lifespan;
     // Applied to every request, first element outermost (see middleware.hpp).
+    // They run before routing: a middleware that answers 401 does so for
+    // unknown paths too; wrap routes in with_middleware for per-route auth.
     std::vector<middleware> middlewares;
+    // Shapes the application's error responses: every http_error a handler
+    // or middleware throws (json_reader's 400, 413 and 415 among them) and
+    // the router's 404 and 405. Middlewares see handlers' errors as
+    // responses on their way out (CORS headers are added to them). Unset:
+    // text/plain with the message. Exceptions that are not http_error are
+    // the server's: logged, and a plain 500.
+    http_error_handler error_handler;
 
     template <class T>
     T& info() const {
@@ -53,10 +62,20 @@ public:
     const shared_info& info_handle() const noexcept { return info_; }
 
     // The request handler the server calls: the middlewares, then route and
-    // run the handler. Built once per server; no middleware, no cost.
+    // run the handler. Built once per server; with no middleware and no
+    // error handler it is the router itself, at no cost.
     http_handler handler() const {
-        http_handler route = [this](request& req) { return http_router.dispatch(req); };
-        return with_middleware(middlewares, std::move(route));
+        const http_error_handler* shape = error_handler ? &error_handler : nullptr;
+        http_handler route = [this, shape](request& req) {
+            return http_router.dispatch(req, shape);
+        };
+        if (middlewares.empty() && !error_handler) return route;
+        // Handlers' errors as responses, inside the middlewares; then what
+        // the middlewares themselves throw, outside them.
+        http_handler chain =
+            with_middleware(middlewares, with_error_handler(std::move(route), error_handler));
+        if (middlewares.empty()) return chain;
+        return with_error_handler(std::move(chain), error_handler);
     }
 
 private:

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <bareasio/detail/config.hpp>
+#include <bareasio/http/error_response.hpp>
 #include <bareasio/http/handler.hpp>
 #include <bareasio/http/request.hpp>
 #include <bareasio/http/response.hpp>
@@ -51,17 +52,20 @@ public:
     BAREASIO_DECL match_result match(std::string_view method, std::string_view path,
                                      route_matches& matches) const;
 
-    // Calls the matching handler, or answers 404 / 405.
+    // Calls the matching handler, or answers 404 / 405 (shaped by `shape`
+    // when given: the application's error handler).
     // Not a coroutine itself: a matched route returns its handler's own
     // awaitable, so a request costs one coroutine frame fewer.
-    asio::awaitable<response> dispatch(request& req) const {
+    asio::awaitable<response> dispatch(request& req,
+                                       const http_error_handler* shape = nullptr) const {
         auto result = match(req.method(), req.path(), req.matches());
         if (result.handler) return (*result.handler)(req);
-        return no_route(result.status, std::move(result.allow));
+        return no_route(req, result.status, std::move(result.allow), shape);
     }
 
 private:
-    BAREASIO_DECL static asio::awaitable<response> no_route(int status, std::string allow);
+    BAREASIO_DECL static asio::awaitable<response>
+    no_route(request& req, int status, std::string allow, const http_error_handler* shape);
 
     enum class kind { literal, int_param, float_param, str_param, path_param };
 

@@ -66,3 +66,43 @@ TEST_CASE("readers: text, bytes and JSON from a body stream, with the body limit
     CHECK(too_large == 413);
     CHECK(bad_json == 400);
 }
+
+TEST_CASE("readers: json_reader(req, require_json) answers 415 unless the body is declared JSON") {
+    CHECK(is_json_media_type("application/json"));
+    CHECK(is_json_media_type("Application/JSON; charset=utf-8"));
+    CHECK(is_json_media_type(" application/problem+json "));
+    CHECK_FALSE(is_json_media_type(""));
+    CHECK_FALSE(is_json_media_type("text/plain"));
+    CHECK_FALSE(is_json_media_type("application/x-www-form-urlencoded"));
+    CHECK_FALSE(is_json_media_type("application/jsonx"));
+    CHECK_FALSE(is_json_media_type("application/+json"));
+    CHECK_FALSE(is_json_media_type("text/json+json"));
+
+    asio::io_context ioc;
+    auto read = [&](std::optional<std::string> type) {
+        int status = 0;
+        asio::co_spawn(
+            ioc,
+            [&]() -> asio::awaitable<void> {
+                request_head head;
+                if (type) head.headers.add("Content-Type", *type);
+                string_body_source body(R"({"a": 1})");
+                request req(std::move(head), &body);
+                try {
+                    auto value = co_await json_reader(req, require_json);
+                    status = value["a"] == 1 ? 200 : 500;
+                } catch (const http_error& e) {
+                    status = e.status();
+                }
+            },
+            asio::detached);
+        ioc.restart();
+        ioc.run();
+        return status;
+    };
+    CHECK(read("application/json") == 200);
+    CHECK(read("application/json; charset=utf-8") == 200);
+    CHECK(read("text/plain") == 415);
+    CHECK(read("application/x-www-form-urlencoded") == 415);
+    CHECK(read(std::nullopt) == 415);
+}

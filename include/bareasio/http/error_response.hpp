@@ -3,15 +3,20 @@
 // reason phrase) as a text/plain body, plus any headers the error carries.
 // The server and the in-process test client build errors the same way,
 // and turn a handler's exception into a response the same way.
+// An application shapes its own errors (JSON for an API) with an
+// http_error_handler; with_error_handler() is where it applies.
 #pragma once
 
 #include <bareasio/http/body_writer.hpp>
+#include <bareasio/http/handler.hpp>
 #include <bareasio/http/header_list.hpp>
 #include <bareasio/http/http_error.hpp>
 #include <bareasio/http/response.hpp>
 #include <bareasio/http/status.hpp>
 
 #include <exception>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -43,6 +48,33 @@ response handler_failure_response(const std::exception_ptr& failure, Log&& log) 
         log(std::string_view("unknown exception"));
     }
     return error_response(500);
+}
+
+// Turns an http_error into the response an application sends for it.
+//     app.error_handler = [](request&, const http_error& e) {
+//         return response{e.status(), e.headers(), json_writer({{"error", e.what()}})};
+//     };
+using http_error_handler = std::function<response(request&, const http_error&)>;
+
+// The response for an http_error: the application's shape, or the default.
+inline response shape_error(request& req, const http_error& e, const http_error_handler& shape) {
+    return shape ? shape(req, e) : error_response(e.status(), e.what(), &e.headers());
+}
+
+// `handler` with the http_errors it throws turned into responses (through
+// `shape` when set), so whatever wraps it (a middleware adding CORS
+// headers) sees them as responses. Other exceptions pass through.
+inline http_handler with_error_handler(http_handler handler, http_error_handler shape) {
+    return [handler = std::move(handler),
+            shape = std::move(shape)](request& req) -> asio::awaitable<response> {
+        std::optional<http_error> error;
+        try {
+            co_return co_await handler(req);
+        } catch (const http_error& e) {
+            error.emplace(e);
+        }
+        co_return shape_error(req, *error, shape);
+    };
 }
 
 } // namespace bareasio

@@ -51,10 +51,14 @@ BAREASIO_DECL router::match_result router::match(std::string_view method, std::s
     return result;
 }
 
-BAREASIO_DECL asio::awaitable<response> router::no_route(int status, std::string allow) {
-    if (status == 405)
-        co_return response(405, {{"allow", allow}}, text_writer("Method Not Allowed\n"));
-    co_return response(404, {}, text_writer("Not Found\n"));
+BAREASIO_DECL asio::awaitable<response>
+router::no_route(request& req, int status, std::string allow, const http_error_handler* shape) {
+    header_list headers;
+    if (status == 405) headers.add("allow", allow);
+    if (shape && *shape)
+        co_return (*shape)(
+            req, http_error(status, std::string(reason_phrase(status)), std::move(headers)));
+    co_return error_response(status, {}, &headers);
 }
 
 BAREASIO_DECL router::node& router::child_for(node& parent, std::string_view segment,
