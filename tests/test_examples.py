@@ -107,6 +107,28 @@ def background_service(binary):
           f"background_service: stops last, in order ({lines[-3:]})")
 
 
+def service_options(binary):
+    """An application's own option: listed by --help with its default,
+    refused with exit 2 when its value does not parse, and used."""
+    out = subprocess.run([binary, "--help"], capture_output=True, text=True, timeout=10)
+    check(out.returncode == 0 and "--port PORT" in out.stdout and
+          "--every MS" in out.stdout and "(default 1000)" in out.stdout,
+          f"service_options: --help lists the shared flags and --every ({out.stdout!r})")
+    bad = subprocess.run([binary, "--every", "soon"], capture_output=True, text=True, timeout=10)
+    check(bad.returncode == 2 and "--every needs MS, not 'soon'" in bad.stderr,
+          f"service_options: a bad value exits 2 ({bad.returncode}, {bad.stderr!r})")
+    unknown = subprocess.run([binary, "--evry", "5"], capture_output=True, text=True, timeout=10)
+    check(unknown.returncode == 2 and "unknown or incomplete option '--evry'" in unknown.stderr,
+          f"service_options: an unknown flag still exits 2 ({unknown.stderr!r})")
+    proc, port = start(binary, "--every=50")
+    time.sleep(1.3)  # about 26 ticks at 50 ms; 1 at the default period
+    _, _, page, _ = request(port, "GET", "/")
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=30)
+    ticks = int(page.split("ticked ")[1].split(" ")[0])
+    check(ticks >= 3, f"service_options: --every 50 ticks faster than the default ({ticks})")
+
+
 def second_signal(binary):
     """A second signal during a graceful stop exits at once, 128 + its number."""
     proc, port = start(binary)
@@ -316,6 +338,7 @@ def main():
     port_from_environment(event_toggle)
     command_line(event_toggle)
     background_service(service)
+    service_options(service)
     second_signal(event_toggle)
     thread_bound(event_toggle)
     second_instance(event_toggle)
