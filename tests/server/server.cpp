@@ -167,6 +167,32 @@ TEST_CASE("trusted proxies over a socket: client address and scheme on the reque
     }
 }
 
+TEST_CASE("connection limit: a refused client still sending its request reads the 503, not a "
+          "reset") {
+    application app;
+    app.http_router.add({"GET"}, "/", [](request&) -> awaitable<response> {
+        co_return response{200, {}, text_writer("ok")};
+    });
+    test::running_server server(app, {.max_connections = 1});
+    test::raw_client held(server.port());
+    held.send(get("/"));
+    CHECK(held.read_response().status == 200);
+
+    test::raw_client refused(server.port());
+    refused.send("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 16384\r\n\r\n");
+    for (int i = 0; i < 4; ++i) {
+        // By now the server has answered; closing with these bytes unread
+        // would reset the connection, and this send would fail.
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        refused.send(std::string(4096, 'x'));
+    }
+    auto busy = refused.read_response();
+    CHECK(busy.status == 503);
+    CHECK(busy.header("retry-after") == "1");
+    CHECK(busy.body == "too many connections; retry\n");
+    CHECK(refused.closed_by_server());
+}
+
 TEST_CASE("connection limit: past max_connections a new client gets 503, the others go on") {
     application app;
     app.http_router.add({"GET"}, "/", [](request&) -> awaitable<response> {

@@ -8,11 +8,13 @@
 
 #include <bareasio/async/event.hpp>
 #include <bareasio/async/task_group.hpp>
+#include <bareasio/async/wait_for.hpp>
 #include <bareasio/server/config.hpp>
 #include <bareasio/server/connection_registry.hpp>
 
 #include <asio/ip/tcp.hpp>
 
+#include <array>
 #include <string>
 #include <system_error>
 
@@ -131,15 +133,47 @@ private:
         }
     }
 
-    // Past max_connections: a best-effort 503, then close.
+    // Past max_connections: a 503, then a lingering close. Closing a socket
+    // with the client's request unread sends a reset, and a reset can
+    // reach the client before the 503 does; so the server stops sending,
+    // then reads and drops what comes (at most 64 KiB, for at most a
+    // second) until the client closes, and only then closes. At most 64
+    // refusals linger at a time; past that, the 503 is best effort.
     void refuse(asio::ip::tcp::socket& socket) {
-        static constexpr std::string_view busy =
-            "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
         std::error_code ignored;
         socket.non_blocking(true, ignored);
-        socket.write_some(asio::buffer(busy), ignored);
-        socket.close(ignored);
+        socket.write_some(asio::buffer(busy_response), ignored);
+        if (refusing_ >= max_refusing) {
+            socket.close(ignored);
+            return;
+        }
+        ++refusing_;
+        tasks_.spawn("refuse", [this, s = std::move(socket)](stop_token) mutable {
+            return linger(std::move(s));
+        });
     }
+
+    asio::awaitable<void> linger(asio::ip::tcp::socket socket) {
+        std::error_code ignored;
+        socket.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+        std::array<char, 4096> dropped;
+        try {
+            for (std::size_t read = 0; read < 64 * 1024;)
+                read += co_await wait_for(socket.async_read_some(asio::buffer(dropped), deferred),
+                                          deadline - std::chrono::steady_clock::now());
+        } catch (const std::exception&) {
+            // The client closed (EOF), reset, or the second passed: close now.
+        }
+        socket.close(ignored);
+        --refusing_;
+    }
+
+    static constexpr std::string_view busy_response =
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        "Content-Length: 28\r\nRetry-After: 1\r\nConnection: close\r\n\r\n"
+        "too many connections; retry\n";
+    static constexpr unsigned max_refusing = 64;
 
     asio::any_io_executor ex_;
     server_config config_;
@@ -148,7 +182,8 @@ private:
     loop_context loop_;
     connection_registry registry_;
     event stop_requested_;
-    task_group tasks_; // last: its tasks use the members above
+    unsigned refusing_ = 0; // lingering refusals
+    task_group tasks_;      // last: its tasks use the members above
 };
 
 } // namespace bareasio
