@@ -77,13 +77,15 @@ TEST_CASE("connection_stream: a flush past its deadline fails with errc::timeout
     f.out.append("HTTP/1.1 100 Continue\r\n\r\n");
     std::exception_ptr failure;
     bool done = false;
-    asio::co_spawn(f.ioc, f.stream.flush(f.out, 2s), [&](std::exception_ptr e) {
+    rate_meter meter;
+    asio::co_spawn(f.ioc, f.stream.flush(f.out, 2s, true, meter, {}), [&](std::exception_ptr e) {
         failure = e;
         done = true;
     });
     f.poll(); // one byte fits; the rest waits for the client
     CHECK_FALSE(done);
     CHECK(f.stream.expiry() != clock_type::time_point::max()); // the write's deadline
+    CHECK(meter.bytes() == 25);                                // accounted for the rate
     f.stream.expire();
     f.poll();
     REQUIRE(failure);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <bareasio/http/limits.hpp>
+#include <bareasio/server/data_rate.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -36,6 +37,11 @@ struct server_config {
     std::chrono::milliseconds write_timeout{10'000};       // client takes no bytes -> close
     std::chrono::milliseconds drain_timeout{10'000};       // graceful shutdown deadline
     std::chrono::milliseconds service_stop_timeout{5'000}; // services to end before cancel
+    // Minimum data rates (Kestrel's): a body that arrives, or a response
+    // that leaves, slower than 240 bytes/s on average after a 5 s grace
+    // period -> 408 / close. Only time spent waiting on the client counts.
+    min_data_rate min_request_body_rate{};
+    min_data_rate min_response_rate{};
 
     std::size_t read_buffer_bytes = 16 * 1024;
 

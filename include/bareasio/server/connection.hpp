@@ -45,6 +45,7 @@
 #include <asio/cancellation_signal.hpp>
 #include <asio/this_coro.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <exception>
@@ -141,7 +142,8 @@ private:
     }
 
     asio::awaitable<void> flush(bool try_now = true) {
-        return stream_.flush(out_, config_.write_timeout, try_now);
+        return stream_.flush(out_, config_.write_timeout, try_now, response_rate_,
+                             config_.min_response_rate);
     }
 
     // ---- the request cycle ---------------------------------------------------
@@ -246,6 +248,8 @@ private:
         stream_.expires_never(); // the handler takes as long as it takes
         if (loop_.access) started_ = clock::now();
         streamed_ = 0;
+        body_rate_.reset();
+        response_rate_.reset();
         body_ = head.expect_continue ? body_state::awaiting_continue : body_state::unread;
         if (!head.chunked && head.content_length.value_or(0) == 0) {
             // No body: let the parser see the end of the message now.
@@ -339,12 +343,17 @@ private:
                 body_ = body_state::failed;
                 throw http_error(400, "malformed request body");
             }
+            body_rate_.record({}, step.body.size());
             if (step.what == event_kind::message_complete) body_ = body_state::complete;
             if (!step.body.empty() || body_ == body_state::complete) co_return step.body;
             if (!out_.empty()) co_await flush();
-            stream_.expires_after(config_.body_timeout);
+            const auto started = clock::now();
+            stream_.expires_at(started + std::min<clock::duration>(
+                                             config_.body_timeout,
+                                             body_rate_.allowance(config_.min_request_body_rate)));
             in_.prepare(false);
             const std::error_code ec = co_await stream_.read(in_, out_);
+            body_rate_.record(clock::now() - started, 0);
             stream_.expires_never();
             if (ec) fail_body(ec);
         }
@@ -533,6 +542,8 @@ private:
     body_state body_ = body_state::complete;
     body_framing streaming_ = body_framing::none; // of the body being streamed
     std::uint64_t streamed_ = 0;                  // bytes of it so far
+    rate_meter body_rate_;        // the current request's body (min_request_body_rate)
+    rate_meter response_rate_;    // its response (min_response_rate)
     clock::time_point started_{}; // the current request's head was parsed (access log only)
 };
 

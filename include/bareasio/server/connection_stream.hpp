@@ -20,6 +20,7 @@
 
 #include <bareasio/async/error.hpp>
 #include <bareasio/detail/asio_compat.hpp>
+#include <bareasio/server/data_rate.hpp>
 #include <bareasio/server/output_queue.hpp>
 #include <bareasio/server/read_buffer.hpp>
 
@@ -129,12 +130,18 @@ public:
     // the reactor within `timeout` (the deadline of the operation in
     // progress is restored after). `try_now` false: write_now() just found
     // the stream full. Throws write_error.
-    asio::awaitable<void> flush(output_queue& out, std::chrono::milliseconds timeout,
-                                bool try_now = true) {
+    // `meter` accounts the response's bytes and the time spent waiting on
+    // the client; a wait is also cut short where it would take the
+    // response below `rate` (see data_rate.hpp).
+    asio::awaitable<void> flush(output_queue& out, std::chrono::milliseconds timeout, bool try_now,
+                                rate_meter& meter, const min_data_rate& rate) {
+        meter.record({}, out.size());
         if (out.empty() || (try_now && write_now(out))) co_return;
         const auto previous = expiry_;
-        expires_after(timeout);
+        const auto started = clock::now();
+        expires_at(started + std::min<clock::duration>(timeout, meter.allowance(rate)));
         auto [ec, n] = co_await asio::async_write(stream_, out.unsent(), detail::use_tuple);
+        meter.record(clock::now() - started, 0);
         const std::error_code result = outcome(ec);
         expires_at(previous);
         if (result) fail(out, result);
