@@ -109,11 +109,7 @@ public:
         context_.clear();
         // A fragment is the client's own (RFC 9110 §4.2.5): never a path.
         std::string_view target = std::string_view(head_.target).substr(0, head_.target.find('#'));
-        if (auto scheme = target.find("://");
-            scheme != std::string_view::npos && scheme < target.find('/')) { // absolute-form
-            auto slash = target.find('/', scheme + 3);
-            target = slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
-        }
+        if (!target.empty() && target.front() != '/') target = origin_part(target);
         auto q = target.find('?');
         auto query = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
         raw_query_.assign(query);
@@ -124,6 +120,15 @@ public:
     }
 
 private:
+    // The path and query of an absolute-form target (http://host/p?q),
+    // which proxies send; any other target as it is.
+    static std::string_view origin_part(std::string_view target) noexcept {
+        const auto scheme = target.find("://");
+        if (scheme == std::string_view::npos || scheme > target.find('/')) return target;
+        const auto slash = target.find('/', scheme + 3);
+        return slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
+    }
+
     request_head head_;
     std::string path_;
     std::string raw_query_;

@@ -91,8 +91,9 @@ private:
     std::size_t head_bytes_ = 0;
     std::size_t field_bytes_ = 0; // of the field name being parsed
     bool in_field_ = false;
-    unsigned hosts_ = 0;         // Host fields in the head
-    std::size_t host_field_ = 0; // the index of the last one
+    unsigned hosts_ = 0;           // Host fields in the head
+    std::size_t expect_field_ = 0; // 1 + the index of the first Expect field; 0: none
+    std::size_t host_field_ = 0;   // the index of the last one
     bool paused_ = false;
     // Where in the message the parser is; changed by the llhttp callbacks.
     enum class part : unsigned char { head, body, trailers };

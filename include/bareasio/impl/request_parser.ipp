@@ -33,6 +33,7 @@ struct request_parser_callbacks {
         me.head_bytes_ = 0;
         me.in_field_ = false;
         me.hosts_ = 0;
+        me.expect_field_ = 0;
         me.last_chunk_ = false;
         return 0;
     }
@@ -70,6 +71,8 @@ struct request_parser_callbacks {
         if (name.size() == 4 && is_host(name.data())) {
             ++me.hosts_;
             me.host_field_ = me.head_->headers.size() - 1;
+        } else if (name.size() == 6 && me.expect_field_ == 0 && iequals(name, "expect")) {
+            me.expect_field_ = me.head_->headers.size();
         }
         return 0;
     }
@@ -159,8 +162,11 @@ struct request_parser_callbacks {
             me.start_chunk_line();
         }
         if (p->flags & F_CONTENT_LENGTH) head.content_length = p->content_length;
-        auto expect = head.headers.get("expect");
-        head.expect_continue = expect && iequals(*expect, "100-continue") && head.version >= 11;
+        // Found while parsing, as Host is: no search through the fields here.
+        head.expect_continue =
+            me.expect_field_ != 0 && head.version >= 11 &&
+            iequals(head.headers.begin()[static_cast<std::ptrdiff_t>(me.expect_field_ - 1)].value,
+                    "100-continue");
         me.part_ = part::body;
         me.event_ = request_parser::event::head_complete;
         return static_cast<int>(HPE_PAUSED);
@@ -254,11 +260,11 @@ request_parser::step request_parser::parse(std::string_view data) {
     std::size_t done = 0;
     for (;;) {
         if (chunk_line_ != chunk_line::none) {
-            done += feed_chunk_line(data.substr(done));
+            done += feed_chunk_line({data.data() + done, data.size() - done});
             if (error_status_ != 0) return {event::error, 0, {}};
             if (chunk_line_ != chunk_line::none) return {event::need_more, done, {}};
         }
-        const std::string_view rest = data.substr(done);
+        const std::string_view rest(data.data() + done, data.size() - done);
         // Every byte llhttp takes now belongs to a head or to trailers.
         const bool scanned = part_ != part::body;
         const auto rc = llhttp_execute(p, rest.data(), rest.size());
@@ -266,7 +272,7 @@ request_parser::step request_parser::parse(std::string_view data) {
         if (!paused && rc != HPE_OK) return llhttp_failed();
         const std::size_t used =
             paused ? static_cast<std::size_t>(llhttp_get_error_pos(p) - rest.data()) : rest.size();
-        if (scanned && !scan_head(rest.substr(0, used))) return reject_framing();
+        if (scanned && !scan_head({rest.data(), used})) return reject_framing();
         done += used;
         if (!paused) return {body_.empty() ? event::need_more : event::body, done, body_};
         paused_ = true;

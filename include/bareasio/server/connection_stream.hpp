@@ -130,18 +130,20 @@ public:
     // the reactor within `timeout` (the deadline of the operation in
     // progress is restored after). `try_now` false: write_now() just found
     // the stream full. Throws write_error.
-    // `meter` accounts the response's bytes and the time spent waiting on
-    // the client; a wait is also cut short where it would take the
-    // response below `rate` (see data_rate.hpp).
+    // `meter` accounts the response's waits on the client; a wait is also
+    // cut short where it would take the response below `rate` (see
+    // data_rate.hpp).
     asio::awaitable<void> flush(output_queue& out, std::chrono::milliseconds timeout, bool try_now,
                                 rate_meter& meter, const min_data_rate& rate) {
-        meter.record({}, out.size());
         if (out.empty() || (try_now && write_now(out))) co_return;
+        // Only a write the client makes wait is accounted: bytes it takes
+        // at once cost it nothing and earn it nothing.
         const auto previous = expiry_;
         const auto started = clock::now();
-        expires_at(started + std::min<clock::duration>(timeout, meter.allowance(rate)));
+        const auto bytes = out.unsent().size();
+        expires_at(started + std::min<clock::duration>(timeout, meter.allowance(rate, bytes)));
         auto [ec, n] = co_await asio::async_write(stream_, out.unsent(), detail::use_tuple);
-        meter.record(clock::now() - started, 0);
+        meter.record(clock::now() - started, bytes);
         const std::error_code result = outcome(ec);
         expires_at(previous);
         if (result) fail(out, result);
