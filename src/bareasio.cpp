@@ -9,6 +9,7 @@
 #include <asio/impl/src.hpp>
 
 #include <bareasio/impl/command_line.ipp>
+#include <bareasio/impl/error_response.ipp>
 #include <bareasio/impl/router.ipp>
 #include <bareasio/impl/serve.ipp>
 #include <bareasio/serve.hpp>

@@ -7,6 +7,7 @@
 // http_error_handler; with_error_handler() is where it applies.
 #pragma once
 
+#include <bareasio/detail/config.hpp>
 #include <bareasio/http/body_writer.hpp>
 #include <bareasio/http/handler.hpp>
 #include <bareasio/http/header_list.hpp>
@@ -16,7 +17,6 @@
 
 #include <exception>
 #include <functional>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -64,17 +64,10 @@ inline response shape_error(request& req, const http_error& e, const http_error_
 // `handler` with the http_errors it throws turned into responses (through
 // `shape` when set), so whatever wraps it (a middleware adding CORS
 // headers) sees them as responses. Other exceptions pass through.
-inline http_handler with_error_handler(http_handler handler, http_error_handler shape) {
-    return [handler = std::move(handler),
-            shape = std::move(shape)](request& req) -> asio::awaitable<response> {
-        std::optional<http_error> error;
-        try {
-            co_return co_await handler(req);
-        } catch (const http_error& e) {
-            error.emplace(e);
-        }
-        co_return shape_error(req, *error, shape);
-    };
-}
+BAREASIO_DECL http_handler with_error_handler(http_handler handler, http_error_handler shape);
 
 } // namespace bareasio
+
+#if !defined(BAREASIO_SEPARATE_COMPILATION)
+#include <bareasio/impl/error_response.ipp>
+#endif

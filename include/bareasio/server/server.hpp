@@ -8,13 +8,14 @@
 
 #include <bareasio/async/event.hpp>
 #include <bareasio/async/task_group.hpp>
-#include <bareasio/async/wait_for.hpp>
 #include <bareasio/server/config.hpp>
 #include <bareasio/server/connection_registry.hpp>
 
 #include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
 
 #include <array>
+#include <memory>
 #include <string>
 #include <system_error>
 
@@ -153,19 +154,32 @@ private:
         });
     }
 
+    // A refused socket and the timer that ends its lingering; the timer's
+    // handler shares them, so it may run after the coroutine has ended.
+    struct lingering {
+        lingering(asio::ip::tcp::socket s, const asio::any_io_executor& ex)
+            : socket(std::move(s)), deadline(ex, std::chrono::seconds(1)) {}
+        asio::ip::tcp::socket socket;
+        asio::steady_timer deadline;
+    };
+
     asio::awaitable<void> linger(asio::ip::tcp::socket socket) {
+        auto l = std::make_shared<lingering>(std::move(socket), ex_);
         std::error_code ignored;
-        socket.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+        l->socket.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+        l->deadline.async_wait([l](std::error_code ec) {
+            std::error_code ignored;
+            if (!ec) l->socket.cancel(ignored); // the second passed
+        });
         std::array<char, 4096> dropped;
-        try {
-            for (std::size_t read = 0; read < 64 * 1024;)
-                read += co_await wait_for(socket.async_read_some(asio::buffer(dropped), deferred),
-                                          deadline - std::chrono::steady_clock::now());
-        } catch (const std::exception&) {
-            // The client closed (EOF), reset, or the second passed: close now.
+        for (std::size_t read = 0; read < 64 * 1024;) {
+            auto [ec, n] =
+                co_await l->socket.async_read_some(asio::buffer(dropped), detail::use_tuple);
+            if (ec) break; // the client closed (EOF), reset, or the second passed
+            read += n;
         }
-        socket.close(ignored);
+        l->deadline.cancel();
+        l->socket.close(ignored);
         --refusing_;
     }
 
