@@ -130,11 +130,12 @@ public:
     // the reactor within `timeout` (the deadline of the operation in
     // progress is restored after). `try_now` false: write_now() just found
     // the stream full. Throws write_error.
-    // `meter` accounts the response's waits on the client; a wait is also
-    // cut short where it would take the response below `rate` (see
-    // data_rate.hpp).
+    // `meter` (which must outlive the flush) accounts the response's waits
+    // on the client; a wait is also cut short where it would take the
+    // response below `rate` (see data_rate.hpp), taken by value as the
+    // coroutine outlives the call.
     asio::awaitable<void> flush(output_queue& out, std::chrono::milliseconds timeout, bool try_now,
-                                rate_meter& meter, const min_data_rate& rate) {
+                                rate_meter& meter, min_data_rate rate) {
         if (out.empty() || (try_now && write_now(out))) co_return;
         // Only a write the client makes wait is accounted: bytes it takes
         // at once cost it nothing and earn it nothing.
