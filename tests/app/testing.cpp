@@ -4,6 +4,7 @@
 #include <bareasio/bareasio.hpp>
 #include <bareasio/http/json.hpp>
 
+#include "../support/apps.hpp"
 #include "../support/doctest.hpp"
 
 #include <stdexcept>
@@ -193,17 +194,7 @@ TEST_CASE("testing client: a stream dropped unread hangs up, and the test still 
 
 TEST_CASE("testing client: drain() requests the requests' stopping() token, as SIGTERM does") {
     application app{std::in_place_type<notifier>};
-    app.http_router.add({"GET"}, "/events", [](request& req) -> awaitable<response> {
-        auto& changed = req.info<notifier>();
-        auto stream = [&changed, stop = req.stopping()](body_sink& out) -> awaitable<void> {
-            for (;;) {
-                auto change = changed.next();
-                co_await out.write("data: x\n\n");
-                if (!co_await until_stopped(change.wait(), stop)) co_return;
-            }
-        };
-        co_return response{200, {}, body_writer::from_stream(stream, "text/event-stream")};
-    });
+    app.http_router.add({"GET"}, "/events", test::change_stream(app.info<notifier>()));
     testing::run(app, [&app](testing::client& c) -> awaitable<void> {
         testing::streamed_response events = co_await c.open("GET", "/events");
         CHECK(co_await events.next() == "data: x\n\n");

@@ -615,16 +615,7 @@ TEST_CASE("graceful stop: a stream that watches req.stopping() ends at once, cle
           "before the drain deadline") {
     notifier changed;
     application app;
-    app.http_router.add({"GET"}, "/events", [&](request& req) -> awaitable<response> {
-        auto stream = [&changed, stop = req.stopping()](body_sink& out) -> awaitable<void> {
-            for (;;) {
-                auto change = changed.next();
-                co_await out.write("data: x\n\n");
-                if (!co_await until_stopped(change.wait(), stop)) co_return;
-            }
-        };
-        co_return response{200, {}, body_writer::from_stream(stream, "text/event-stream")};
-    });
+    app.http_router.add({"GET"}, "/events", test::change_stream(changed));
     test::memory_server server(app);
     auto client = server.connect();
     client.send(get("/events"));

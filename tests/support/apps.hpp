@@ -42,6 +42,22 @@ inline application& seed_app(application& app) {
     return app;
 }
 
+// A server-sent event stream as the SSE example writes it: "data: x" now
+// and after each change of `changed`, ending by itself once the server
+// drains (req.stopping()).
+inline http_handler change_stream(notifier& changed) {
+    return [&changed](request& req) -> awaitable<response> {
+        auto stream = [&changed, stop = req.stopping()](body_sink& out) -> awaitable<void> {
+            for (;;) {
+                auto change = changed.next();
+                co_await out.write("data: x\n\n");
+                if (!co_await until_stopped(change.wait(), stop)) co_return;
+            }
+        };
+        co_return response{200, {}, body_writer::from_stream(stream, "text/event-stream")};
+    };
+}
+
 inline application& test_app(application& app) {
     app.http_router.add({"GET"}, "/echo/{word}", [](request& req) -> awaitable<response> {
         co_return response{200, {}, text_writer(req.matches().get<std::string>("word"))};
