@@ -14,6 +14,7 @@
 #include <bareasio/lifespan.hpp>
 #include <bareasio/middleware.hpp>
 #include <bareasio/router.hpp>
+#include <bareasio/websocket/websocket_router.hpp>
 
 #include <type_traits>
 #include <utility>
@@ -42,6 +43,9 @@ public:
     application& operator=(const application&) = delete;
 
     bareasio::router http_router;
+    // WebSocket routes and their middlewares and options (see
+    // websocket/websocket_router.hpp); `middlewares` below are HTTP's only.
+    bareasio::websocket_router ws_router;
     bareasio::lifespan lifespan;
     // Applied to every request, first element outermost (see middleware.hpp).
     // They run before routing: a middleware that answers 401 does so for
@@ -69,6 +73,16 @@ public:
         http_handler route = [this, shape](request& req) {
             return http_router.dispatch(req, shape);
         };
+        http_handler http = http_chain(std::move(route));
+        if (ws_router.empty()) return http;
+        return [this, http = std::move(http),
+                ws = with_error_handler(ws_router.handler(), error_handler)](request& req) {
+            return ws_router.matches(req) ? ws(req) : http(req);
+        };
+    }
+
+private:
+    http_handler http_chain(http_handler route) const {
         if (middlewares.empty() && !error_handler) return route;
         // Handlers' errors as responses, inside the middlewares; then what
         // the middlewares themselves throw, outside them.
@@ -78,7 +92,6 @@ public:
         return with_error_handler(std::move(chain), error_handler);
     }
 
-private:
     shared_info info_;
 };
 

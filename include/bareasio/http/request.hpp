@@ -22,6 +22,8 @@
 
 namespace bareasio {
 
+class upgradable_connection; // http/upgrade.hpp
+
 // The parsed request line and header block, as the parser delivers it.
 struct request_head {
     std::string method;
@@ -98,6 +100,11 @@ public:
         scheme_.assign(scheme);
     }
 
+    // The connection beneath, for a handler that takes it over after a
+    // 101 (WebSocket); null for requests without one (see upgrade.hpp).
+    upgradable_connection* upgrade() const noexcept { return upgrade_; }
+    void set_upgrade(upgradable_connection* conn) noexcept { upgrade_ = conn; }
+
     // For the server: the head to fill, and prepare() once it is complete.
     request_head& head() noexcept { return head_; }
     const request_head& head() const noexcept { return head_; }
@@ -138,6 +145,7 @@ private:
     body_stream body_;
     request_context context_;
     stop_token stopping_;
+    upgradable_connection* upgrade_ = nullptr;
     std::string client_address_;
     std::string scheme_ = "http";
 };

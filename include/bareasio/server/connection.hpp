@@ -35,6 +35,7 @@
 #include <bareasio/http/request_parser.hpp>
 #include <bareasio/http/response.hpp>
 #include <bareasio/http/serializer.hpp>
+#include <bareasio/http/upgrade.hpp>
 #include <bareasio/server/client_watch.hpp>
 #include <bareasio/server/connection_stream.hpp>
 #include <bareasio/server/loop_context.hpp>
@@ -80,13 +81,17 @@ protected:
 };
 
 template <class Stream>
-class connection final : public connection_base, private body_source, private body_sink {
+class connection final : public connection_base,
+                         private body_source,
+                         private body_sink,
+                         private upgradable_connection {
 public:
     connection(Stream stream, loop_context& loop)
         : stream_(std::move(stream)), loop_(loop), config_(*loop.config),
           parser_(request_.head(), config_.limits()), in_(loop.buffers) {
         request_.set_info(loop.info);
         request_.set_stopping(loop.draining.token());
+        request_.set_upgrade(this);
         find_peer();
     }
 
@@ -111,6 +116,7 @@ public:
     }
 
     void sweep(clock::time_point now) override {
+        if (taken_) return taken_->sweep(now); // keeps its own deadlines
         if (stream_.expiry() <= now)
             stream_.expire();
         else
@@ -118,10 +124,11 @@ public:
     }
 
     void stop_if_idle() override {
+        if (taken_) taken_->stop();
         if (phase_ == phase::idle) stream_.cancel();
     }
 
-    void close() override { stream_.close(); }
+    void close() noexcept override { stream_.close(); } // (also upgradable_connection's)
 
 private:
     using event_kind = request_parser::event;
@@ -215,6 +222,11 @@ private:
             failure = std::current_exception();
         }
         if (watch_.on(watch_input::handler_ended) == watch_state::stopping) co_await end_watch();
+        if (taken_) { // after a 101, the handler had the connection: it closes
+            taken_ = nullptr;
+            log_access(101, 0);
+            co_return false;
+        }
         if (watch_.client_gone() || failed_writing(failure)) { // nobody to answer
             log_access(499, 0);
             co_return false;
@@ -498,6 +510,29 @@ private:
         co_await flush();
     }
 
+    // ---- taken over after a 101 (upgradable_connection) -----------------------
+
+    asio::awaitable<void> take(upgrade_hooks& hooks) override {
+        if (watch_.on(watch_input::handler_ended) == watch_state::stopping) co_await end_watch();
+        taken_ = &hooks;
+        stream_.expires_never();
+    }
+    std::span<char> received() noexcept override { return in_.unparsed_bytes(); }
+    void consume(std::size_t n) noexcept override { in_.consume(n); }
+    asio::awaitable<std::error_code> receive_more() override {
+        in_.prepare(true); // an idle socket holds no pool buffer
+        return stream_.read(in_, out_);
+    }
+    std::size_t write_now(std::string_view bytes, std::error_code& ec) override {
+        return stream_.write_some_now(bytes, ec);
+    }
+    asio::awaitable<std::error_code> write_all(std::string_view bytes) override {
+        return stream_.write_all(bytes);
+    }
+    asio::any_io_executor executor() const override {
+        return const_cast<connection_stream<Stream>&>(stream_).next_layer().get_executor();
+    }
+
     // ---- the access log -------------------------------------------------------
 
     std::uint64_t body_bytes(const response& res) const noexcept {
@@ -539,6 +574,7 @@ private:
     read_buffer in_;
     output_queue out_;
     client_watch watch_;
+    upgrade_hooks* taken_ = nullptr; // after a 101: the protocol that took over
     body_state body_ = body_state::complete;
     body_framing streaming_ = body_framing::none; // of the body being streamed
     std::uint64_t streamed_ = 0;                  // bytes of it so far

@@ -31,6 +31,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <string_view>
 #include <system_error>
 #include <utility>
 
@@ -149,6 +150,25 @@ public:
         expires_at(previous);
         if (result) fail(out, result);
         out.clear();
+    }
+
+    // For a connection taken over after a 101 (see http/upgrade.hpp): what
+    // the stream takes of `bytes` now, without the reactor; errors other
+    // than "would block" are returned in `ec`.
+    std::size_t write_some_now(std::string_view bytes, std::error_code& ec) {
+        if constexpr (direct_io) {
+            if (direct_ && !bytes.empty()) {
+                const std::size_t n = stream_.write_some(asio::buffer(bytes), ec);
+                if (would_block(ec)) ec = {};
+                return n;
+            }
+        }
+        return 0;
+    }
+    // ... and all of `bytes`, through the reactor, with no deadline.
+    asio::awaitable<std::error_code> write_all(std::string_view bytes) {
+        auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(bytes), detail::use_tuple);
+        co_return ec;
     }
 
     // ---- ending -------------------------------------------------------------

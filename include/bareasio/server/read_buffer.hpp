@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstring>
+#include <span>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -30,6 +31,8 @@ public:
 
     // Bytes received and not yet parsed; valid until the next read.
     std::string_view unparsed() const noexcept { return {bytes_.data() + begin_, end_ - begin_}; }
+    // The same bytes, writable (a WebSocket unmasks them in place).
+    std::span<char> unparsed_bytes() noexcept { return {bytes_.data() + begin_, end_ - begin_}; }
     bool empty() const noexcept { return begin_ == end_; }
     void consume(std::size_t n) noexcept { begin_ += n; }
 

@@ -1,0 +1,456 @@
+// websocket_session: one WebSocket's protocol engine over the connection a
+// handler took over (http/upgrade.hpp): frames read and checked, messages
+// assembled, control frames answered, sends queued and written, the close
+// handshake, keep-alive pings and the deadlines, all driven by the loop's
+// sweeper. The websocket a handler holds and every websocket_sender share
+// it; the connection is reached through it only while the handler runs.
+//
+// States (status_, changed only by enter()):
+//   connecting  the handler has not accepted yet
+//   open        messages flow both ways
+//   closing     the server sent its close frame; the client's is awaited
+//   closed      both close frames passed, or the connection failed or ended
+//
+// One reader at a time (receive()); any number of senders: whoever finds
+// no write in progress writes, for itself and everyone queued behind it.
+// Thread safety: on the connection's loop only; websocket_sender posts there.
+#pragma once
+
+#include <bareasio/async/event.hpp>
+#include <bareasio/async/stop_token.hpp>
+#include <bareasio/http/upgrade.hpp>
+#include <bareasio/websocket/frame.hpp>
+#include <bareasio/websocket/message.hpp>
+#include <bareasio/websocket/options.hpp>
+#include <bareasio/websocket/utf8.hpp>
+
+#include <asio/awaitable.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace bareasio::detail {
+
+class websocket_session final : public upgrade_hooks,
+                                public std::enable_shared_from_this<websocket_session> {
+public:
+    using clock = std::chrono::steady_clock;
+    enum class status { connecting, open, closing, closed };
+
+    websocket_session(upgradable_connection* conn, const websocket_options& options)
+        : conn_(conn), options_(options) {
+        if (conn_) executor_ = conn_->executor();
+    }
+
+    status current() const noexcept { return status_; }
+    const asio::any_io_executor& executor() const noexcept { return executor_; }
+    const stop_token& closing() const noexcept { return closing_token_; }
+    const websocket_options& options() const noexcept { return options_; }
+
+    // ---- opening -----------------------------------------------------------
+
+    // Takes the connection over and writes the 101 response.
+    asio::awaitable<void> open(std::string response) {
+        co_await conn_->take(*this);
+        last_heard_ = clock::now();
+        pending_ = std::move(response);
+        enter(status::open);
+        co_await flush();
+    }
+
+    // ---- receiving -----------------------------------------------------------
+
+    // The next whole message, or the close (see websocket_message).
+    asio::awaitable<websocket_message> receive() {
+        if (reading_) throw std::logic_error("websocket: receive() while another is in progress");
+        reading_ = true;
+        reader_guard guard{reading_};
+        if (delivered_) { // a cancelled receive() leaves its partial message
+            delivered_ = false;
+            release_if_large(message_);
+            message_.clear();
+        }
+        for (;;) {
+            if (status_ == status::closed || !conn_) co_return closed_message();
+            const step got = parse();
+            if (flush_due_) co_await flush();
+            if (got == step::message) {
+                delivered_ = true;
+                co_return websocket_message(message_kind_, message_);
+            }
+            if (got == step::closed) co_return closed_message();
+            const std::error_code ec = co_await conn_->receive_more();
+            if (ec) {
+                lost();
+                co_return closed_message();
+            }
+            last_heard_ = clock::now();
+            ping_sent_ = {};
+        }
+    }
+
+    // ---- sending ----------------------------------------------------------------
+
+    // Queues a message and writes the queue unless a write is in progress.
+    // False when the socket is not open, or when the queue is full and the
+    // policy is drop or close.
+    asio::awaitable<bool> send(opcode op, std::string_view payload) {
+        return send(op, payload, options_.when_full);
+    }
+    asio::awaitable<bool> send(opcode op, std::string_view payload, send_queue_full when_full) {
+        while (status_ == status::open && full(payload.size())) {
+            if (when_full == send_queue_full::drop) co_return false;
+            if (when_full == send_queue_full::close) {
+                fail(close_code::policy_violation, "send queue full");
+                co_await flush();
+                co_return false;
+            }
+            room_.clear();
+            co_await room_.wait();
+        }
+        if (status_ != status::open) co_return false;
+        append_frame(op, payload);
+        co_await flush();
+        co_return true;
+    }
+
+    // Starts the close handshake; the client's close is read by receive().
+    asio::awaitable<void> close(std::uint16_t code, std::string_view reason) {
+        if (!valid_close_code(code) || reason.size() > 123)
+            throw std::invalid_argument("websocket: close code must be 1000-1003, 1007-1014 or "
+                                        "3000-4999, and its reason at most 123 bytes");
+        if (status_ != status::open) co_return;
+        queue_close(code, reason);
+        enter(status::closing);
+        co_await flush();
+    }
+
+    // The handler returned: closes (1000, or 1011 when it failed), waits
+    // for the client's close within close_timeout, and lets go of the
+    // connection. Nothing may call the connection after this.
+    asio::awaitable<void> finish(bool failed) {
+        if (status_ == status::open)
+            co_await close(failed ? close_code::internal_error : close_code::normal, "");
+        while (status_ == status::closing && conn_) {
+            const auto m = co_await receive(); // data after our close is dropped
+            if (!m) break;
+        }
+        if (conn_) conn_->close();
+        while (writing_)
+            co_await written_.wait();
+        conn_ = nullptr;
+        enter(status::closed);
+    }
+
+    // ---- upgrade_hooks: the loop's sweeper and graceful stop ------------------------------
+
+    void sweep(clock::time_point now) override {
+        if (!conn_ || status_ == status::connecting) return;
+        if (writing_ && now - write_started_ >= options_.write_timeout)
+            return drop(); // the client does not read
+        if (status_ == status::closing && now - close_sent_ >= options_.close_timeout)
+            return drop();
+        if (options_.ping_interval.count() == 0 || status_ != status::open) return;
+        if (ping_sent_ != clock::time_point{}) {
+            if (now - ping_sent_ >= options_.ping_timeout) drop(); // no answer
+        } else if (now - last_heard_ >= options_.ping_interval) {
+            ping_sent_ = now;
+            append_frame(opcode::ping, "");
+            write_in_background();
+        }
+    }
+
+    void stop() override {
+        if (!conn_ || status_ != status::open) return;
+        queue_close(close_code::going_away, "server shutting down");
+        enter(status::closing);
+        write_in_background();
+    }
+
+private:
+    enum class step { more, message, closed };
+
+    struct reader_guard {
+        bool& reading;
+        ~reader_guard() { reading = false; }
+    };
+
+    // The one place the state changes.
+    void enter(status next) {
+        if (next == status::closing) close_sent_ = clock::now();
+        status_ = next;
+        if (next == status::closing || next == status::closed) {
+            closing_source_.request_stop();
+            room_.set(); // waiting senders see it is over
+        }
+    }
+
+    // ---- frames in ----------------------------------------------------------------
+
+    // Parses what has arrived: frames are consumed until a message is
+    // whole, the socket closes, or more bytes are needed.
+    step parse() {
+        for (;;) {
+            const std::span<char> bytes = conn_->received();
+            if (!in_frame_) {
+                if (!start_frame(std::string_view(bytes.data(), bytes.size()))) return outcome();
+                continue;
+            }
+            const std::size_t n = static_cast<std::size_t>(
+                std::min<std::uint64_t>(frame_.length - frame_done_, bytes.size()));
+            if (n == 0 && frame_done_ < frame_.length) return step::more;
+            if (!take_payload(bytes.data(), n)) return step::closed;
+            if (frame_done_ < frame_.length) return step::more;
+            in_frame_ = false;
+            const step done = end_frame();
+            if (done != step::more) return done;
+        }
+    }
+
+    // After start_frame() stopped: more bytes needed, or the socket failed.
+    step outcome() const noexcept { return status_ == status::closed ? step::closed : step::more; }
+
+    // Parses the next frame header and checks it against the message in
+    // progress. False: incomplete, or the socket failed.
+    bool start_frame(std::string_view bytes) {
+        const frame_parse got = parse_frame_header(bytes, frame_, false);
+        if (got.status == frame_status::incomplete) return false;
+        if (got.status == frame_status::invalid)
+            return fail(close_code::protocol_error, got.reason);
+        const bool continuation = frame_.op == opcode::continuation;
+        if (!is_control(frame_.op) && continuation == !in_message_)
+            return fail(close_code::protocol_error, continuation
+                                                        ? "continuation frame without a message"
+                                                        : "new message before the last one ended");
+        if (!is_control(frame_.op) && frame_.length > options_.max_message_bytes - message_.size())
+            return fail(close_code::too_big, "message larger than the server accepts");
+        if (!is_control(frame_.op) && !continuation) begin_message(frame_.op);
+        conn_->consume(got.size);
+        in_frame_ = true;
+        frame_done_ = 0;
+        control_.clear();
+        return true;
+    }
+
+    void begin_message(opcode op) {
+        in_message_ = true;
+        message_kind_ =
+            op == opcode::text ? websocket_message::kind::text : websocket_message::kind::binary;
+        utf8_.reset();
+    }
+
+    // Unmasks and keeps `n` payload bytes; text is checked as it comes.
+    bool take_payload(char* at, std::size_t n) {
+        unmask(at, n, frame_.mask, frame_done_);
+        const std::string_view piece(at, n);
+        frame_done_ += n;
+        if (is_control(frame_.op)) {
+            control_.append(piece);
+        } else {
+            if (message_kind_ == websocket_message::kind::text && !utf8_.feed(piece))
+                return fail(close_code::invalid_payload, "text is not valid UTF-8");
+            message_.append(piece);
+        }
+        conn_->consume(n);
+        return true;
+    }
+
+    step end_frame() {
+        switch (frame_.op) {
+        case opcode::ping:
+            if (status_ == status::open) append_frame(opcode::pong, control_);
+            return step::more;
+        case opcode::pong:
+            return step::more; // any byte heard already cleared the ping
+        case opcode::close:
+            return peer_closed();
+        default:
+            break;
+        }
+        if (!frame_.fin) return step::more;
+        in_message_ = false;
+        if (message_kind_ == websocket_message::kind::text && !utf8_.complete()) {
+            fail(close_code::invalid_payload, "text ends inside a UTF-8 character");
+            return step::closed;
+        }
+        return step::message;
+    }
+
+    // The client's close frame (RFC 6455 §5.5.1, §7.4): its code checked,
+    // answered with the same code while open, and the socket closed.
+    step peer_closed() {
+        std::uint16_t code = close_code::no_status;
+        std::string_view reason;
+        if (control_.size() == 1)
+            return fail_step(close_code::protocol_error, "close frame of 1 byte");
+        if (control_.size() >= 2) {
+            code = static_cast<std::uint16_t>(static_cast<unsigned char>(control_[0]) << 8 |
+                                              static_cast<unsigned char>(control_[1]));
+            reason = std::string_view(control_).substr(2);
+            if (!valid_close_code(code))
+                return fail_step(close_code::protocol_error, "invalid close code");
+            utf8_validator check;
+            if (!check.feed(reason) || !check.complete())
+                return fail_step(close_code::invalid_payload, "close reason is not valid UTF-8");
+        }
+        if (status_ == status::open) queue_close(code == close_code::no_status ? 0 : code, "");
+        closed_code_ = code;
+        closed_reason_.assign(reason);
+        close_after_write_ = true; // the server closes TCP first (RFC 6455 §7.1.1)
+        enter(status::closed);
+        return step::closed;
+    }
+
+    step fail_step(std::uint16_t code, const char* reason) {
+        fail(code, reason);
+        return step::closed;
+    }
+
+    // Fails the connection (RFC 6455 §7.1.7): a close frame with `code` if
+    // none was sent, then the socket closes once it is written.
+    bool fail(std::uint16_t code, std::string_view reason) {
+        if (status_ == status::open) queue_close(code, reason);
+        closed_code_ = code;
+        closed_reason_.assign(reason);
+        close_after_write_ = true;
+        enter(status::closed);
+        return false;
+    }
+
+    // The connection ended without a close frame.
+    void lost() {
+        if (status_ != status::closed) {
+            closed_code_ = close_code::abnormal;
+            closed_reason_.clear();
+        }
+        enter(status::closed);
+    }
+
+    // Stops waiting for a client that does not answer or does not read.
+    void drop() {
+        lost();
+        if (conn_) conn_->close();
+    }
+
+    websocket_message closed_message() const {
+        return websocket_message(websocket_message::kind::close, closed_reason_, closed_code_);
+    }
+
+    // ---- frames out ---------------------------------------------------------------
+
+    // A buffer a large message grew is freed, so an idle socket holds little.
+    static void release_if_large(std::string& buffer) noexcept {
+        if (buffer.capacity() > kept_capacity) std::string().swap(buffer);
+    }
+    static constexpr std::size_t kept_capacity = 64 * 1024;
+
+    bool full(std::size_t size) const noexcept {
+        return !pending_.empty() && pending_.size() + size > options_.send_queue_bytes;
+    }
+
+    void append_frame(opcode op, std::string_view payload) {
+        char head[10];
+        pending_.append(head, write_frame_header(head, op, true, payload.size()));
+        pending_.append(payload);
+        flush_due_ = true;
+    }
+
+    // A close frame: the code (0: none) and the reason.
+    void queue_close(std::uint16_t code, std::string_view reason) {
+        std::string payload;
+        if (code != 0) {
+            payload += static_cast<char>(code >> 8);
+            payload += static_cast<char>(code & 0xFF);
+            payload.append(reason.substr(0, 123));
+        }
+        append_frame(opcode::close, payload);
+    }
+
+    // Writes the queue, unless another coroutine is writing (it takes
+    // what was queued meanwhile). A failed write fails the connection.
+    asio::awaitable<void> flush() {
+        flush_due_ = false;
+        if (writing_ || !conn_) co_return;
+        writing_ = true;
+        written_.clear();
+        std::error_code ec;
+        while (!pending_.empty() && !ec) {
+            writing_bytes_.swap(pending_);
+            room_.set();
+            ec = co_await write(writing_bytes_);
+            release_if_large(writing_bytes_);
+            writing_bytes_.clear();
+        }
+        writing_ = false;
+        written_.set();
+        if (ec) {
+            pending_.clear();
+            lost();
+            conn_->close();
+        } else if (close_after_write_) {
+            conn_->close();
+        }
+    }
+
+    // Writes `bytes` directly when the socket takes them, else waits.
+    asio::awaitable<std::error_code> write(std::string_view bytes) {
+        std::error_code ec;
+        const std::size_t n = conn_->write_now(bytes, ec);
+        if (ec || n == bytes.size()) co_return ec;
+        write_started_ = clock::now();
+        co_return co_await conn_->write_all(bytes.substr(n));
+    }
+
+    // From the sweeper or a stop: writes what it queued, in a coroutine
+    // of its own, when nobody is writing.
+    void write_in_background() {
+        if (writing_ || !conn_) return;
+        asio::co_spawn(
+            executor_, [self = shared_from_this()]() { return self->flush(); }, asio::detached);
+    }
+
+    upgradable_connection* conn_;
+    asio::any_io_executor executor_;
+    websocket_options options_;
+    status status_ = status::connecting;
+    stop_source closing_source_;
+    stop_token closing_token_ = closing_source_.token();
+
+    // reading
+    bool reading_ = false;
+    frame_header frame_;
+    bool in_frame_ = false;
+    std::uint64_t frame_done_ = 0; // payload bytes of frame_ read so far
+    bool in_message_ = false;
+    websocket_message::kind message_kind_ = websocket_message::kind::text;
+    utf8_validator utf8_;
+    std::string message_;    // the message being assembled
+    bool delivered_ = false; // message_ was returned by the last receive()
+    std::string control_;    // a control frame's payload
+    std::uint16_t closed_code_ = close_code::abnormal;
+    std::string closed_reason_;
+
+    // writing
+    std::string pending_;       // frames queued
+    std::string writing_bytes_; // frames being written
+    bool writing_ = false;
+    bool flush_due_ = false;
+    bool close_after_write_ = false;
+    event room_;    // set when the queue is taken for writing
+    event written_; // set when no write is in progress
+
+    // time
+    clock::time_point last_heard_{};
+    clock::time_point ping_sent_{}; // none outstanding when zero
+    clock::time_point close_sent_{};
+    clock::time_point write_started_{};
+};
+
+} // namespace bareasio::detail

@@ -1,0 +1,40 @@
+// websocket_options: the limits and timers of a server's WebSockets, set on
+// the application's router before serving:
+//     app.ws_router.options.max_message_bytes = 1 << 20;
+//     app.ws_router.options.when_full = send_queue_full::drop;
+// Thread safety: set before serving; read-only after.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+
+namespace bareasio {
+
+// What a send does when the socket's send queue is full (a client that
+// reads slower than the server writes):
+enum class send_queue_full {
+    wait,  // the sender waits until the queue has room (back-pressure)
+    drop,  // the message is dropped and send() returns false
+    close, // the socket is closed with 1008 and send() returns false
+};
+
+struct websocket_options {
+    // A message (all its fragments) larger than this closes the socket
+    // with 1009. Messages are whole in memory when received.
+    std::size_t max_message_bytes = 16 * 1024 * 1024;
+    // Bytes queued behind the write in progress before the queue is full.
+    // A single message larger than this is still queued when the queue is
+    // empty, so any message can be sent.
+    std::size_t send_queue_bytes = 1024 * 1024;
+    send_queue_full when_full = send_queue_full::wait;
+    // A ping is sent after this long without a byte from the client; 0:
+    // never. No byte within ping_timeout after it: the socket is closed.
+    std::chrono::milliseconds ping_interval{20'000};
+    std::chrono::milliseconds ping_timeout{20'000};
+    // After the server sends a close, how long the client has to answer.
+    std::chrono::milliseconds close_timeout{5'000};
+    // A write the client takes none of for this long: it is dropped.
+    std::chrono::milliseconds write_timeout{10'000};
+};
+
+} // namespace bareasio

@@ -1,0 +1,207 @@
+// websocket: what a WebSocket handler is given (bareASGI's WebSocket). The
+// handler accepts (or rejects), then receives and sends whole messages:
+//     awaitable<void> echo(websocket& ws) {
+//         co_await ws.accept();
+//         while (auto m = co_await ws.receive())
+//             co_await ws.send(m); // text stays text, binary stays binary
+//     }
+//     app.ws_router.add("/echo", echo);
+// One coroutine may receive while others send (full duplex): sends are
+// queued and written in order, never interleaved. When the handler
+// returns, the socket is closed (1000, or 1011 if it threw) and the close
+// handshake completed; a handler that returns without accepting answers 403.
+// ws.sender() is a handle for other coroutines, other loops and other
+// threads (a broadcast, a service); see websocket_sender.
+// Thread safety: the websocket is used on its handler's loop (receive() by
+// one coroutine at a time); websocket_sender is safe from any thread.
+#pragma once
+
+#include <bareasio/http/request.hpp>
+#include <bareasio/http/response.hpp>
+#include <bareasio/http/writers.hpp>
+#include <bareasio/websocket/detail/session.hpp>
+#include <bareasio/websocket/handshake.hpp>
+#include <bareasio/websocket/message.hpp>
+#include <bareasio/websocket/options.hpp>
+
+#include <asio/co_spawn.hpp>
+#include <asio/post.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace bareasio {
+
+// A handle to send through a websocket from anywhere. Copies share the
+// socket; they keep only its queue alive, never the connection, so a
+// handle to a socket that has closed is safe and its sends return false.
+// Thread safety: every member is safe from any thread; sends run on the
+// socket's loop and co_await resumes the caller on its own executor.
+class websocket_sender {
+public:
+    websocket_sender() = default;
+
+    // Queues a text (or binary) message; false if the socket is closed or
+    // the queue full under the drop or close policy. With the wait policy
+    // it waits for room (the client reads too slowly).
+    asio::awaitable<bool> send(std::string text) const {
+        return send_as(opcode::text, std::move(text));
+    }
+    asio::awaitable<bool> send_binary(std::string bytes) const {
+        return send_as(opcode::binary, std::move(bytes));
+    }
+
+    // Without waiting, from code that is not a coroutine: the message is
+    // dropped if the queue is full (or the socket closed).
+    void try_send(std::string text) const { post_send(opcode::text, std::move(text)); }
+    void try_send_binary(std::string bytes) const { post_send(opcode::binary, std::move(bytes)); }
+
+    explicit operator bool() const noexcept { return session_ != nullptr; }
+    friend bool operator==(const websocket_sender&, const websocket_sender&) = default;
+    // Orders handles (to keep them in a std::set or as map keys).
+    friend bool operator<(const websocket_sender& a, const websocket_sender& b) noexcept {
+        return std::less<>{}(a.session_.get(), b.session_.get());
+    }
+
+private:
+    friend class websocket;
+    using session = detail::websocket_session;
+    explicit websocket_sender(std::shared_ptr<session> s) : session_(std::move(s)) {}
+
+    asio::awaitable<bool> send_as(opcode op, std::string payload) const {
+        if (!session_) co_return false;
+        const auto here = co_await asio::this_coro::executor;
+        if (here == session_->executor()) co_return co_await session_->send(op, payload);
+        co_return co_await asio::co_spawn(
+            session_->executor(), send_on(session_, op, std::move(payload)), asio::use_awaitable);
+    }
+
+    static asio::awaitable<bool> send_on(std::shared_ptr<session> s, opcode op,
+                                         std::string payload) {
+        co_return co_await s->send(op, payload);
+    }
+
+    void post_send(opcode op, std::string payload) const {
+        if (!session_) return;
+        asio::post(session_->executor(), [s = session_, op, p = std::move(payload)] {
+            if (s->current() != session::status::open) return;
+            asio::co_spawn(s->executor(), try_on(s, op, p), asio::detached);
+        });
+    }
+
+    static asio::awaitable<void> try_on(std::shared_ptr<session> s, opcode op,
+                                        std::string payload) {
+        co_await s->send(op, payload, send_queue_full::drop);
+    }
+
+    std::shared_ptr<session> session_;
+};
+
+class websocket {
+public:
+    // Built by the router for a request that passed the handshake checks.
+    websocket(request& req, const websocket_options& options)
+        : request_(req),
+          session_(std::make_shared<detail::websocket_session>(req.upgrade(), options)) {}
+    websocket(const websocket&) = delete;
+    websocket& operator=(const websocket&) = delete;
+
+    // The upgrade request: path, query, headers, matches, info, client.
+    request& req() const noexcept { return request_; }
+    // The Origin the browser sent (empty for non-browser clients): check it
+    // against the sites allowed to connect before accepting.
+    std::string_view origin() const noexcept {
+        return request_.headers().get("origin").value_or(std::string_view{});
+    }
+    // The subprotocols the client offered, in its order of preference.
+    std::vector<std::string_view> subprotocols() const {
+        return offered_subprotocols(request_.headers());
+    }
+
+    // Answers 101 and opens the socket, with one of the offered
+    // subprotocols (or none) and extra response headers. Throws
+    // std::invalid_argument for a subprotocol the client did not offer,
+    // std::logic_error if already accepted or rejected.
+    asio::awaitable<void> accept(std::string_view subprotocol = {}, header_list headers = {}) {
+        if (decided()) throw std::logic_error("websocket: accept() after accept() or reject()");
+        const auto offered = subprotocols();
+        if (!subprotocol.empty() &&
+            std::find(offered.begin(), offered.end(), subprotocol) == offered.end())
+            throw std::invalid_argument("websocket: the client did not offer subprotocol " +
+                                        std::string(subprotocol));
+        std::string head;
+        const auto key = trim_ows(*request_.headers().get("sec-websocket-key"));
+        write_accept_response(head, key, subprotocol, "", headers);
+        accepted_ = true;
+        co_await session_->open(std::move(head));
+    }
+
+    // Refuses the socket with an HTTP response (a 403 for a foreign
+    // Origin, a 401): sent when the handler returns.
+    void reject(int status, std::string_view message = {}) {
+        if (decided()) throw std::logic_error("websocket: reject() after accept() or reject()");
+        rejection_ =
+            response(status, {}, text_writer(std::string(message) + (message.empty() ? "" : "\n")));
+    }
+
+    // The next whole message, or a close (false) once the socket closed.
+    // Resumes on the handler's loop. One receive() at a time.
+    asio::awaitable<websocket_message> receive() { return session_->receive(); }
+
+    // Sends a text message (a binary one with send_binary; a received
+    // message as it came with send(m)). Returns when it is queued; false
+    // if the socket is not open (or see websocket_options::when_full).
+    asio::awaitable<bool> send(std::string_view text) { return session_->send(opcode::text, text); }
+    asio::awaitable<bool> send_binary(std::string_view bytes) {
+        return session_->send(opcode::binary, bytes);
+    }
+    asio::awaitable<bool> send(const websocket_message& m) {
+        return session_->send(m.is_binary() ? opcode::binary : opcode::text, m.data());
+    }
+
+    // Starts the close handshake; receive() returns the client's close.
+    // Throws std::invalid_argument for a code a close frame may not carry.
+    asio::awaitable<void> close(std::uint16_t code = close_code::normal,
+                                std::string_view reason = {}) {
+        return session_->close(code, reason);
+    }
+
+    bool is_open() const noexcept {
+        return session_->current() == detail::websocket_session::status::open;
+    }
+    // Requested once the socket starts closing (either side, or lost): a
+    // coroutine that sends on its own ends with until_stopped(..., ws.closing()).
+    const stop_token& closing() const noexcept { return session_->closing(); }
+
+    websocket_sender sender() const { return websocket_sender(session_); }
+
+    // For the router, when the handler returned: the response that ends
+    // the request (rejected or never accepted), or the close handshake.
+    asio::awaitable<response> finish(bool failed) {
+        if (!accepted_) co_return rejection_ ? std::move(*rejection_) : forbidden();
+        co_await session_->finish(failed);
+        co_return response(101);
+    }
+
+private:
+    bool decided() const noexcept { return accepted_ || rejection_.has_value(); }
+
+    static response forbidden() {
+        return response(403, {}, text_writer("the WebSocket was not accepted\n"));
+    }
+
+    request& request_;
+    std::shared_ptr<detail::websocket_session> session_;
+    bool accepted_ = false;
+    std::optional<response> rejection_;
+};
+
+} // namespace bareasio

@@ -1,0 +1,485 @@
+// WebSockets on the in-memory stream, through the real connection: every
+// byte the server writes is compared (the RFC 6455 examples where it has
+// them), time passes only when a test sweeps.
+#include <bareasio/websocket/websocket.hpp>
+
+#include "../support/doctest.hpp"
+#include "../support/memory_server.hpp"
+#include "../support/run_coroutine.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
+
+#include <array>
+#include <string>
+#include <string_view>
+#include <thread>
+
+using namespace bareasio;
+using namespace std::chrono_literals;
+using namespace std::string_literals;
+using test::without_dates;
+
+namespace {
+
+// RFC 6455 §1.3's example key and its accept value.
+constexpr std::string_view sample_key = "dGhlIHNhbXBsZSBub25jZQ==";
+constexpr std::string_view sample_accept = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
+
+std::string upgrade_request(std::string_view path = "/echo", std::string_view extra = "") {
+    return "GET " + std::string(path) +
+           " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+           "Sec-WebSocket-Key: " +
+           std::string(sample_key) + "\r\nSec-WebSocket-Version: 13\r\n" + std::string(extra) +
+           "\r\n";
+}
+
+std::string switching(std::string_view extra = "") {
+    return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+           "Sec-WebSocket-Accept: " +
+           std::string(sample_accept) + "\r\n" + std::string(extra) + "\r\n";
+}
+
+// A frame as a client sends it: masked with `mask`.
+std::string client_frame(unsigned first_byte, std::string_view payload,
+                         std::array<unsigned char, 4> mask = {0x37, 0xfa, 0x21, 0x3d}) {
+    std::string out(1, static_cast<char>(first_byte));
+    const std::size_t n = payload.size();
+    if (n < 126) {
+        out += static_cast<char>(0x80 | n);
+    } else if (n <= 0xFFFF) {
+        out += static_cast<char>(0x80 | 126);
+        out += static_cast<char>(n >> 8);
+        out += static_cast<char>(n & 0xFF);
+    } else {
+        out += static_cast<char>(0x80 | 127);
+        for (int i = 7; i >= 0; --i)
+            out += static_cast<char>((static_cast<std::uint64_t>(n) >> (8 * i)) & 0xFF);
+    }
+    for (const unsigned char m : mask)
+        out += static_cast<char>(m);
+    for (std::size_t i = 0; i < n; ++i)
+        out += static_cast<char>(payload[i] ^ mask[i % 4]);
+    return out;
+}
+
+// A frame as the server sends it: never masked.
+std::string server_frame(unsigned first_byte, std::string_view payload) {
+    std::string out(1, static_cast<char>(first_byte));
+    const std::size_t n = payload.size();
+    if (n < 126) {
+        out += static_cast<char>(n);
+    } else if (n <= 0xFFFF) {
+        out += static_cast<char>(126);
+        out += static_cast<char>(n >> 8);
+        out += static_cast<char>(n & 0xFF);
+    } else {
+        out += static_cast<char>(127);
+        for (int i = 7; i >= 0; --i)
+            out += static_cast<char>((static_cast<std::uint64_t>(n) >> (8 * i)) & 0xFF);
+    }
+    return out + std::string(payload);
+}
+
+std::string close_payload(std::uint16_t code, std::string_view reason = "") {
+    return std::string{static_cast<char>(code >> 8), static_cast<char>(code & 0xFF)} +
+           std::string(reason);
+}
+
+application echo_app(websocket_options options = {}) {
+    application app;
+    app.ws_router.options = options;
+    app.ws_router.add("/echo", [](websocket& ws) -> awaitable<void> {
+        co_await ws.accept();
+        for (;;) {
+            auto m = co_await ws.receive();
+            if (!m) break;
+            co_await ws.send(m);
+        }
+    });
+    app.http_router.add({"GET"}, "/echo", [](request&) -> awaitable<response> {
+        co_return response(200, {}, text_writer("plain"));
+    });
+    return app;
+}
+
+// Opens a WebSocket on `server` and checks the 101.
+// Opens a WebSocket on `server` and checks the 101; what the handler sent
+// right after it goes to `after` (else it must be nothing).
+testing::stream open_socket(test::memory_server& server, std::string_view path = "/echo",
+                            std::string* after = nullptr) {
+    auto client = server.connect();
+    client.send(upgrade_request(path));
+    server.poll();
+    const std::string got = client.received();
+    CHECK(got.starts_with(switching()));
+    const std::string rest = got.substr(std::min(got.size(), switching().size()));
+    if (after)
+        *after = rest;
+    else
+        CHECK(rest.empty());
+    return client;
+}
+
+} // namespace
+
+TEST_CASE("handshake: the 101 of RFC 6455 §1.3, then framed echo of its 'Hello' examples") {
+    auto app = echo_app();
+    test::memory_server server(app);
+    auto client = open_socket(server);
+    // §5.7: a masked text "Hello" from the client; the unmasked one back.
+    client.send("\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58"s);
+    server.poll();
+    CHECK(client.received() == "\x81\x05Hello"s);
+    // The client closes (1000); the server answers with the same code and hangs up.
+    client.send(client_frame(0x88, close_payload(1000)));
+    server.poll();
+    CHECK(client.received() == "\x88\x02\x03\xe8"s);
+    CHECK(client.peer_closed());
+    server.poll();
+    CHECK(server.connections() == 0);
+}
+
+TEST_CASE("handshake: a request without Upgrade goes to the HTTP router") {
+    auto app = echo_app();
+    test::memory_server server(app);
+    auto client = server.connect();
+    client.send("GET /echo HTTP/1.1\r\nHost: x\r\n\r\n");
+    server.poll();
+    CHECK(without_dates(client.received()).ends_with("\r\n\r\nplain"));
+}
+
+TEST_CASE("handshake: version 12 gets 426 with Sec-WebSocket-Version: 13") {
+    auto app = echo_app();
+    test::memory_server server(app);
+    auto client = server.connect();
+    std::string req = upgrade_request();
+    req.replace(req.find("Version: 13"), 11, "Version: 12");
+    client.send(req);
+    server.poll();
+    CHECK(without_dates(client.received()) ==
+          "HTTP/1.1 426 Upgrade Required\r\n"
+          "sec-websocket-version: 13\r\nContent-Type: text/plain; charset=utf-8\r\nDate: *\r\n"
+          "Content-Length: 40\r\n\r\n"
+          "this server speaks WebSocket version 13\n");
+}
+
+TEST_CASE("framing: 7-bit, 16-bit and 64-bit lengths, each read a byte at a time too") {
+    auto app = echo_app();
+    for (const std::size_t read_size : {std::size_t{1}, std::size_t{7}, std::size_t{65536}}) {
+        test::memory_server server(app);
+        auto client = server.connect([read_size](testing::stream& s) { s.read_size(read_size); });
+        client.send(upgrade_request());
+        server.poll();
+        CHECK(client.received() == switching());
+        for (const std::size_t size : {std::size_t{0}, std::size_t{125}, std::size_t{126},
+                                       std::size_t{65535}, std::size_t{65536}}) {
+            CAPTURE(size);
+            const std::string payload(size, 'x');
+            client.send(client_frame(0x82, payload));
+            std::string got;
+            for (int i = 0; i < 200000 && got.size() < size + 10; ++i) {
+                server.poll();
+                got += client.received();
+                if (client.available() == 0 && got.size() >= server_frame(0x82, payload).size())
+                    break;
+            }
+            CHECK(got == server_frame(0x82, payload));
+        }
+    }
+}
+
+TEST_CASE("fragmentation: a ping between fragments is answered first; the message is whole") {
+    auto app = echo_app();
+    test::memory_server server(app);
+    auto client = open_socket(server);
+    client.send(client_frame(0x01, "Hel") + client_frame(0x89, "ping!") + client_frame(0x80, "lo"));
+    server.poll();
+    CHECK(client.received() == "\x8a\x05ping!\x81\x05Hello"s);
+    // An unsolicited pong is ignored.
+    client.send(client_frame(0x8a, "x") + client_frame(0x81, "ok"));
+    server.poll();
+    CHECK(client.received() == "\x81\x02ok"s);
+}
+
+TEST_CASE("protocol errors close with the RFC's codes and hang up") {
+    struct bad {
+        const char* what;
+        std::string bytes;
+        std::uint16_t code;
+        std::string reason;
+    };
+    const std::string unmasked = "\x81\x02hi"s;
+    const bad cases[] = {
+        {"unmasked frame", unmasked, 1002, "frame not masked"},
+        {"reserved bit", client_frame(0xC1, "x"), 1002, "reserved bit set"},
+        {"unknown opcode", client_frame(0x83, "x"), 1002, "unknown opcode"},
+        {"fragmented ping", client_frame(0x09, "x"), 1002, "fragmented control frame"},
+        {"ping over 125 bytes", client_frame(0x89, std::string(126, 'p')), 1002,
+         "control frame over 125 bytes"},
+        {"continuation first", client_frame(0x80, "x"), 1002,
+         "continuation frame without a message"},
+        {"text inside a text", client_frame(0x01, "a") + client_frame(0x81, "b"), 1002,
+         "new message before the last one ended"},
+        {"invalid UTF-8",
+         client_frame(0x81, "\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5\xed\xa0\x80"), 1007,
+         "text is not valid UTF-8"},
+        {"UTF-8 cut at the end", client_frame(0x81, "\xce"), 1007,
+         "text ends inside a UTF-8 character"},
+        {"close of 1 byte", client_frame(0x88, "\x03"), 1002, "close frame of 1 byte"},
+        {"close code 1005", client_frame(0x88, close_payload(1005)), 1002, "invalid close code"},
+        {"close code 999", client_frame(0x88, close_payload(999)), 1002, "invalid close code"},
+        {"close reason not UTF-8", client_frame(0x88, close_payload(1000, "\xff")), 1007,
+         "close reason is not valid UTF-8"},
+    };
+    auto app = echo_app();
+    for (const auto& c : cases) {
+        CAPTURE(std::string(c.what));
+        test::memory_server server(app);
+        auto client = open_socket(server);
+        client.send(c.bytes);
+        server.poll();
+        CHECK(client.received() == server_frame(0x88, close_payload(c.code, c.reason)));
+        CHECK(client.peer_closed());
+    }
+}
+
+TEST_CASE("UTF-8 fails fast: in the middle of a frame, before the rest arrives") {
+    auto app = echo_app();
+    test::memory_server server(app);
+    auto client = open_socket(server);
+    const std::string frame = client_frame(0x81, "ok\xf4\x90\x80\x80 and much more text");
+    client.send(frame.substr(0, 6 + 4)); // the head and "ok\xf4\x90" only
+    server.poll();
+    CHECK(client.received() == server_frame(0x88, close_payload(1007, "text is not valid UTF-8")));
+    CHECK(client.peer_closed());
+}
+
+TEST_CASE("limits: a message over max_message_bytes closes with 1009") {
+    websocket_options options;
+    options.max_message_bytes = 100;
+    auto app = echo_app(options);
+    test::memory_server server(app);
+    auto client = open_socket(server);
+    client.send(client_frame(0x82, std::string(100, 'a')));
+    server.poll();
+    CHECK(client.received() == server_frame(0x82, std::string(100, 'a')));
+    client.send(client_frame(0x02, std::string(60, 'a')) +
+                client_frame(0x80, std::string(41, 'a')));
+    server.poll();
+    CHECK(client.received() ==
+          server_frame(0x88, close_payload(1009, "message larger than the server accepts")));
+    CHECK(client.peer_closed());
+}
+
+TEST_CASE("close: a close without a code is answered without one") {
+    auto app = echo_app();
+    test::memory_server server(app);
+    auto client = open_socket(server);
+    client.send(client_frame(0x88, ""));
+    server.poll();
+    CHECK(client.received() == "\x88\x00"s);
+    CHECK(client.peer_closed());
+}
+
+TEST_CASE("close: the handler closes; the server waits for the client's close, then hangs up") {
+    application app;
+    app.ws_router.add("/bye", [](websocket& ws) -> awaitable<void> {
+        co_await ws.accept();
+        co_await ws.close(4000, "done");
+        auto m = co_await ws.receive(); // the client's messages still come
+        CHECK(m.text() == "in flight");
+        m = co_await ws.receive();
+        CHECK_FALSE(m);
+        CHECK(m.close_code() == 4001);
+        CHECK_FALSE(co_await ws.send("too late"));
+    });
+    test::memory_server server(app);
+    std::string sent;
+    auto client = open_socket(server, "/bye", &sent);
+    CHECK(sent == server_frame(0x88, close_payload(4000, "done")));
+    CHECK_FALSE(client.peer_closed());
+    client.send(client_frame(0x81, "in flight") + client_frame(0x88, close_payload(4001)));
+    server.poll();
+    CHECK(client.received().empty());
+    CHECK(client.peer_closed());
+}
+
+TEST_CASE("close: a client that never answers the close is dropped after close_timeout") {
+    application app;
+    app.ws_router.add("/bye", [](websocket& ws) -> awaitable<void> { co_await ws.accept(); });
+    test::memory_server server(app);
+    std::string sent;
+    auto client = open_socket(server, "/bye", &sent);
+    CHECK(sent == server_frame(0x88, close_payload(1000)));
+    server.sweep(4s);
+    CHECK_FALSE(client.peer_closed());
+    server.sweep(6s);
+    CHECK(client.peer_closed());
+    CHECK(server.connections() == 0);
+}
+
+TEST_CASE("keep-alive: a ping after ping_interval of silence; no answer closes the socket") {
+    auto app = echo_app();
+    test::memory_server server(app);
+    auto client = open_socket(server);
+    server.sweep(19s);
+    CHECK(client.received().empty());
+    server.sweep(21s);
+    CHECK(client.received() == "\x89\x00"s);
+    client.send(client_frame(0x8a, "")); // the pong
+    server.poll();
+    server.sweep(41s); // 20 s after the pong: another ping
+    CHECK(client.received() == "\x89\x00"s);
+    server.sweep(62s); // and no answer to it
+    CHECK(client.peer_closed());
+}
+
+TEST_CASE("reject: before accepting, a status; a handler that does not accept answers 403") {
+    application app;
+    app.ws_router.add("/private", [](websocket& ws) -> awaitable<void> {
+        if (ws.origin() != "https://example.com") ws.reject(403, "foreign origin");
+        co_return;
+    });
+    app.ws_router.add("/silent", [](websocket&) -> awaitable<void> { co_return; });
+    app.ws_router.add("/throws", [](websocket&) -> awaitable<void> {
+        throw http_error(401, "log in first");
+        co_return;
+    });
+    test::memory_server server(app);
+    for (auto [path, status] :
+         {std::pair{"/private", "403 Forbidden"}, std::pair{"/silent", "403 Forbidden"},
+          std::pair{"/throws", "401 Unauthorized"}}) {
+        CAPTURE(path);
+        auto client = server.connect();
+        client.send(upgrade_request(path));
+        server.poll();
+        CHECK(client.received().starts_with("HTTP/1.1 "s + status + "\r\n"));
+    }
+}
+
+TEST_CASE("subprotocols: one the client offered is accepted; the request is the handler's") {
+    application app;
+    app.ws_router.add("/chat/{room}", [](websocket& ws) -> awaitable<void> {
+        CHECK(ws.subprotocols() == std::vector<std::string_view>{"v2.chat", "v1.chat"});
+        CHECK_THROWS_AS(co_await ws.accept("v3.chat"), std::invalid_argument);
+        const auto room = ws.req().matches().get<std::string>("room");
+        header_list extra;
+        extra.add("x-room", room);
+        co_await ws.accept("v1.chat", std::move(extra));
+        co_await ws.send(room);
+    });
+    test::memory_server server(app);
+    auto client = server.connect();
+    client.send(upgrade_request("/chat/lobby", "Sec-WebSocket-Protocol: v2.chat, v1.chat\r\n"));
+    server.poll();
+    CHECK(client.received() == switching("Sec-WebSocket-Protocol: v1.chat\r\nx-room: lobby\r\n") +
+                                   "\x81\x05lobby"s + server_frame(0x88, close_payload(1000)));
+}
+
+TEST_CASE("drain: every open socket gets 1001 and the server waits for the client's close") {
+    auto app = echo_app();
+    test::memory_server server(app);
+    auto client = open_socket(server);
+    server.drain(10s);
+    CHECK(client.received() == server_frame(0x88, close_payload(1001, "server shutting down")));
+    CHECK(server.connections() == 1);
+    client.send(client_frame(0x88, close_payload(1001)));
+    server.poll();
+    CHECK(client.peer_closed());
+    CHECK(server.connections() == 0);
+}
+
+TEST_CASE("sender: a thread sends through the handle; after the close it fails cleanly") {
+    application app;
+    websocket_sender handle;
+    event ready;
+    app.ws_router.add("/feed", [&](websocket& ws) -> awaitable<void> {
+        co_await ws.accept();
+        handle = ws.sender();
+        ready.set();
+        while (co_await ws.receive()) {
+        }
+    });
+    test::memory_server server(app);
+    auto client = open_socket(server, "/feed");
+    REQUIRE(ready.is_set());
+    // A coroutine lambda without captures: its parameters live in its frame.
+    const auto send_from = [](websocket_sender h, bool* out, std::string text) -> awaitable<void> {
+        *out = co_await h.send(std::move(text));
+    };
+    asio::io_context other;
+    bool sent = false;
+    std::thread t([&] {
+        asio::co_spawn(other, send_from(handle, &sent, "from afar"), asio::detached);
+        other.run();
+    });
+    std::string got;
+    while (got.size() < 11) {
+        server.poll();
+        got += client.received();
+    }
+    t.join();
+    CHECK(sent);
+    CHECK(got == "\x81\x09"
+                 "from afar"s);
+    client.send(client_frame(0x88, close_payload(1000)));
+    server.poll();
+    CHECK(client.received() == server_frame(0x88, close_payload(1000)));
+    other.restart();
+    bool after = true;
+    asio::co_spawn(other, send_from(handle, &after, "late"), asio::detached);
+    while (!other.stopped()) { // both loops, on this thread
+        other.poll();
+        server.poll();
+    }
+    CHECK_FALSE(after);
+    handle.try_send("also late"); // dropped, no crash
+    server.poll();
+}
+
+TEST_CASE("send queue: full under drop returns false; under close ends with 1008") {
+    const auto send_from = [](websocket_sender h, std::vector<bool>* out) -> awaitable<void> {
+        out->push_back(co_await h.send("0123456789"));
+    };
+    for (const auto policy : {send_queue_full::drop, send_queue_full::close}) {
+        CAPTURE(static_cast<int>(policy));
+        websocket_options options;
+        options.send_queue_bytes = 16;
+        options.when_full = policy;
+        application app;
+        app.ws_router.options = options;
+        websocket_sender handle;
+        app.ws_router.add("/flood", [&handle](websocket& ws) -> awaitable<void> {
+            co_await ws.accept();
+            handle = ws.sender();
+            co_await ws.send(std::string(300, 'a')); // waits: the client does not read
+            while (co_await ws.receive()) {
+            }
+        });
+        test::memory_server server(app);
+        auto client = server.connect([](testing::stream& s) { s.buffer_limit(200); });
+        client.send(upgrade_request("/flood"));
+        server.poll();
+        REQUIRE(handle);
+        // Three senders while the 300 bytes are being written: the first
+        // queues its 12; the queue then holds no second.
+        std::vector<bool> results;
+        for (int i = 0; i < 3; ++i)
+            asio::co_spawn(server.context(), send_from(handle, &results), asio::detached);
+        server.poll();
+        CHECK(results == std::vector<bool>{true, false, false});
+        std::string got;
+        for (int i = 0; i < 100; ++i) {
+            server.poll();
+            got += client.received();
+        }
+        std::string expected = switching() + server_frame(0x81, std::string(300, 'a')) +
+                               server_frame(0x81, "0123456789");
+        if (policy == send_queue_full::close)
+            expected += server_frame(0x88, close_payload(1008, "send queue full"));
+        CHECK(got == expected);
+        CHECK(client.peer_closed() == (policy == send_queue_full::close));
+    }
+}
