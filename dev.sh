@@ -14,8 +14,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 packages=(meson ninja-build g++ pkg-config python3 libasio-dev node-llhttp nlohmann-json3-dev doctest-dev zlib1g-dev)
-# The tests also drive the examples with curl and behind Debian's nginx.
-test_packages=(nginx-light curl)
+# The tests also drive the examples with curl, behind Debian's nginx, and
+# with the WebSocket clients of python3-websockets and python3-wsproto.
+test_packages=(nginx-light curl python3-websockets python3-wsproto)
 
 install_missing() {
     local missing=() p

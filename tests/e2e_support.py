@@ -1,6 +1,8 @@
 """What the Python end-to-end tests share: a tally of checks and a free
 loopback port."""
 import socket
+import subprocess
+import time
 import sys
 
 FAILURES = []
@@ -27,3 +29,22 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def start_example(binary, *args, env=None):
+    """Starts an example on a free port (--port) and waits until it accepts."""
+    port = free_port()
+    proc = subprocess.Popen([binary, "--port", str(port), *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc, port
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.05)
+    proc.kill()
+    out, err = proc.communicate()
+    raise RuntimeError(f"{binary} did not start: {out}\n{err}")

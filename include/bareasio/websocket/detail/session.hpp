@@ -27,6 +27,7 @@
 #include <asio/awaitable.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
+#include <asio/error.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -35,6 +36,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 namespace bareasio::detail {
 
@@ -87,6 +89,10 @@ public:
             }
             if (got == step::closed) co_return closed_message();
             const std::error_code ec = co_await conn_->receive_more();
+            // Cancelled (a timeout around receive(), a sibling that ended):
+            // the socket stays open, and what was read stays for the next call.
+            if (ec == asio::error::operation_aborted && status_ != status::closed)
+                throw std::system_error(ec, "websocket receive cancelled");
             if (ec) {
                 lost();
                 co_return closed_message();

@@ -1,0 +1,19 @@
+// A WebSocket echo server: ws://127.0.0.1:9013/echo sends back every text
+// and binary message unchanged, up to 16 MiB (the default limit). It is
+// what the conformance client, the real clients and the benchmarks drive.
+//     ./websocket_echo [--port 9013] [--threads N]    (--help for all flags)
+#include <bareasio/bareasio.hpp>
+
+using namespace bareasio;
+
+awaitable<void> echo(websocket& ws) {
+    co_await ws.accept();
+    while (auto message = co_await ws.receive())
+        co_await ws.send(message); // text stays text, binary stays binary
+}
+
+int main(int argc, char** argv) {
+    application app;
+    app.ws_router.add("/echo", echo);
+    return serve(app, config_from_args(argc, argv, {.port = 9013}));
+}

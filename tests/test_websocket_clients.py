@@ -1,0 +1,161 @@
+#!/usr/bin/python3
+"""The WebSocket examples driven by clients bareasio's authors did not write:
+Debian's python3-websockets (asyncio) and python3-wsproto (sans-I/O, over a
+plain socket), and a real SIGTERM.
+
+usage: test_websocket_clients.py WEBSOCKET_ECHO WEBSOCKET_LIVE
+"""
+import asyncio
+import http.client
+import signal
+import socket
+import sys
+
+import websockets
+from wsproto import ConnectionType, WSConnection
+from wsproto.events import (AcceptConnection, BytesMessage, CloseConnection, Ping, Pong, Request,
+                            TextMessage)
+
+from e2e_support import check, start_example, summary
+
+
+async def echo_with_websockets(port):
+    url = f"ws://127.0.0.1:{port}/echo"
+    async with websockets.connect(url, max_size=2**25) as ws:
+        await ws.send("héllo, wörld")
+        check(await ws.recv() == "héllo, wörld", "websockets: text comes back as text")
+        await ws.send(b"\x00\xff\x10")
+        check(await ws.recv() == b"\x00\xff\x10", "websockets: binary comes back as binary")
+        big = bytes(range(256)) * (16 * 1024 * 1024 // 256)
+        await ws.send(big)
+        check(await ws.recv() == big, "websockets: a 16 MiB message comes back whole")
+        pong = await ws.ping(b"are you there")
+        await asyncio.wait_for(pong, 5)
+        check(True, "websockets: a ping is answered")
+        # Several messages in flight at once come back in order.
+        for i in range(100):
+            await ws.send(f"message {i}")
+        got = [await ws.recv() for _ in range(100)]
+        check(got == [f"message {i}" for i in range(100)], "websockets: 100 pipelined messages in order")
+    check(ws.close_code == 1000, f"websockets: closed with 1000 (got {ws.close_code})")
+    # A message over 16 MiB is refused with 1009.
+    async with websockets.connect(url, max_size=2**25) as ws:
+        try: # refused from the frame's head: the send itself may see the close
+            await ws.send(b"x" * (16 * 1024 * 1024 + 1))
+            await ws.recv()
+            check(False, "websockets: a message over 16 MiB is refused")
+        except websockets.ConnectionClosed as closed:
+            check(closed.rcvd is not None and closed.rcvd.code == 1009,
+                  f"websockets: over 16 MiB closes with 1009 (got {closed.rcvd})")
+
+
+def echo_with_wsproto(port):
+    """Fragments, an interleaved ping and the close handshake, byte by byte
+    as wsproto frames them."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    ws = WSConnection(ConnectionType.CLIENT)
+    sock.sendall(ws.send(Request(host=f"127.0.0.1:{port}", target="/echo")))
+    events = []
+
+    def pump(until):
+        while not any(isinstance(e, until) for e in events):
+            data = sock.recv(65536)
+            if not data:
+                ws.receive_data(None)
+                return
+            ws.receive_data(data)
+            events.extend(ws.events())
+
+    pump(AcceptConnection)
+    check(any(isinstance(e, AcceptConnection) for e in events), "wsproto: handshake accepted")
+    events.clear()
+    sock.sendall(ws.send(TextMessage(data="frag", message_finished=False)) +
+                 ws.send(Ping(payload=b"p")) +
+                 ws.send(TextMessage(data="mented", message_finished=True)))
+    pump(TextMessage)
+    pongs = [e for e in events if isinstance(e, Pong)]
+    texts = [e for e in events if isinstance(e, TextMessage)]
+    check(pongs and pongs[0].payload == b"p", "wsproto: the ping between fragments is answered")
+    check(texts and texts[0].data == "fragmented" and texts[0].message_finished,
+          "wsproto: the fragmented message comes back whole")
+    events.clear()
+    sock.sendall(ws.send(BytesMessage(data=b"\x01\x02")))
+    pump(BytesMessage)
+    check(any(isinstance(e, BytesMessage) and e.data == b"\x01\x02" for e in events),
+          "wsproto: binary echo")
+    events.clear()
+    sock.sendall(ws.send(CloseConnection(code=1000, reason="bye")))
+    pump(CloseConnection)
+    closes = [e for e in events if isinstance(e, CloseConnection)]
+    check(closes and closes[0].code == 1000, "wsproto: the close is answered with 1000")
+    check(sock.recv(10) == b"", "wsproto: the server then closes the TCP connection")
+    sock.close()
+
+
+def handshake_refusals(port):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", "/echo", headers={"Upgrade": "websocket", "Connection": "Upgrade",
+                                          "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+                                          "Sec-WebSocket-Version": "8"})
+    res = conn.getresponse()
+    res.read()
+    check(res.status == 426 and res.getheader("sec-websocket-version") == "13",
+          f"version 8: 426 with Sec-WebSocket-Version: 13 (got {res.status})")
+    conn.close()
+
+
+async def live_pages(port):
+    url = f"ws://127.0.0.1:{port}/live"
+    async with websockets.connect(url) as a, websockets.connect(url) as b:
+        check(await a.recv() == "clear" and await b.recv() == "clear", "live: both pages start clear")
+        await a.send("True")
+        got = await asyncio.wait_for(asyncio.gather(a.recv(), b.recv()), 5)
+        check(got == ["set", "set"], f"live: a click on one sets both (got {got})")
+        await b.send("False")
+        got = await asyncio.wait_for(asyncio.gather(a.recv(), b.recv()), 5)
+        check(got == ["clear", "clear"], f"live: a click on the other clears both (got {got})")
+
+
+async def drained(proc, port, path):
+    async with websockets.connect(f"ws://127.0.0.1:{port}{path}") as ws:
+        if path == "/live":
+            await ws.recv()
+        proc.send_signal(signal.SIGTERM)
+        try:
+            while True:
+                await asyncio.wait_for(ws.recv(), 10)
+        except websockets.ConnectionClosed as closed:
+            check(closed.rcvd is not None and closed.rcvd.code == 1001,
+                  f"drain {path}: the socket gets 1001 going away (got {closed.rcvd})")
+
+
+def drain(binary, path, *args):
+    proc, port = start_example(binary, *args)
+    asyncio.run(drained(proc, port, path))
+    _, err = proc.communicate(timeout=20)
+    check(proc.returncode == 0, f"drain {path}: exits 0 (got {proc.returncode}; {err!r})")
+
+
+def main():
+    echo, live = sys.argv[1], sys.argv[2]
+    proc, port = start_example(echo)
+    try:
+        asyncio.run(echo_with_websockets(port))
+        echo_with_wsproto(port)
+        handshake_refusals(port)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=20)
+    proc, port = start_example(live, "--threads", "2")
+    try:
+        asyncio.run(live_pages(port))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=20)
+    drain(echo, "/echo")
+    drain(live, "/live", "--threads", "2")
+    return summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
