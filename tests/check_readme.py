@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """The README's in-process test example is tests/app/readme_testing.cpp,
-which the suite compiles and runs: the two must not drift apart.
+which the suite compiles and runs, and its chat room is
+examples/websocket_chat.cpp, which the examples test drives: neither may
+drift from the README.
 
 usage: check_readme.py SOURCE_ROOT"""
 import os
@@ -8,8 +10,13 @@ import sys
 
 root = sys.argv[1]
 readme = open(os.path.join(root, "README.md")).read()
-example = open(os.path.join(root, "tests", "app", "readme_testing.cpp")).read()
-if "```cpp\n" + example + "```" not in readme:
-    print("README.md no longer shows tests/app/readme_testing.cpp as it is")
-    sys.exit(1)
-print("README.md shows tests/app/readme_testing.cpp as it is")
+failed = False
+for path in (("tests", "app", "readme_testing.cpp"), ("examples", "websocket_chat.cpp")):
+    example = open(os.path.join(root, *path)).read()
+    name = "/".join(path)
+    if "```cpp\n" + example + "```" not in readme:
+        print(f"README.md no longer shows {name} as it is")
+        failed = True
+    else:
+        print(f"README.md shows {name} as it is")
+sys.exit(1 if failed else 0)

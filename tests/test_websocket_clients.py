@@ -3,7 +3,7 @@
 Debian's python3-websockets (asyncio) and python3-wsproto (sans-I/O, over a
 plain socket), and a real SIGTERM.
 
-usage: test_websocket_clients.py WEBSOCKET_ECHO WEBSOCKET_LIVE
+usage: test_websocket_clients.py WEBSOCKET_ECHO WEBSOCKET_LIVE WEBSOCKET_CHAT
 """
 import asyncio
 import http.client
@@ -116,6 +116,20 @@ async def live_pages(port):
         check(got == ["clear", "clear"], f"live: a click on the other clears both (got {got})")
 
 
+async def chat_rooms(port):
+    base = f"ws://127.0.0.1:{port}/chat"
+    async with websockets.connect(f"{base}/a") as a1, websockets.connect(f"{base}/a") as a2, \
+            websockets.connect(f"{base}/b") as b1:
+        await a1.send("hello room a")
+        got = await asyncio.wait_for(asyncio.gather(a1.recv(), a2.recv()), 5)
+        check(got == ["hello room a"] * 2, f"chat: both members of room a get it (got {got})")
+        await b1.send("hello room b")
+        check(await asyncio.wait_for(b1.recv(), 5) == "hello room b", "chat: room b gets its own")
+        await a2.send("again")
+        got = await asyncio.wait_for(asyncio.gather(a1.recv(), a2.recv()), 5)
+        check(got == ["again"] * 2, "chat: room a never saw room b's message")
+
+
 async def drained(proc, port, path):
     async with websockets.connect(f"ws://127.0.0.1:{port}{path}") as ws:
         if path == "/live":
@@ -137,7 +151,7 @@ def drain(binary, path, *args):
 
 
 def main():
-    echo, live = sys.argv[1], sys.argv[2]
+    echo, live, chat = sys.argv[1], sys.argv[2], sys.argv[3]
     proc, port = start_example(echo)
     try:
         asyncio.run(echo_with_websockets(port))
@@ -149,6 +163,12 @@ def main():
     proc, port = start_example(live, "--threads", "2")
     try:
         asyncio.run(live_pages(port))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=20)
+    proc, port = start_example(chat, "--threads", "2")
+    try:
+        asyncio.run(chat_rooms(port))
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=20)

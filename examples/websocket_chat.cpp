@@ -1,0 +1,57 @@
+// A chat room per path: every message a member of ws://HOST/chat/{room}
+// sends reaches every member of that room, whichever event loop serves them.
+//     ./websocket_chat [--port 9015] [--threads 0]
+#include <bareasio/bareasio.hpp>
+
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+using namespace bareasio;
+
+struct rooms {
+    std::mutex lock; // the members are shared by every event loop
+    std::map<std::string, std::set<websocket_sender>> members;
+
+    std::vector<websocket_sender> of(const std::string& room) {
+        std::lock_guard hold(lock);
+        const auto& set = members[room];
+        return {set.begin(), set.end()};
+    }
+};
+
+// In the room from its construction to its destruction, however the handler ends.
+struct membership {
+    rooms& all;
+    std::string room;
+    websocket_sender me;
+    membership(rooms& a, std::string r, websocket_sender s) : all(a), room(std::move(r)), me(s) {
+        std::lock_guard hold(all.lock);
+        all.members[room].insert(me);
+    }
+    ~membership() {
+        std::lock_guard hold(all.lock);
+        all.members[room].erase(me);
+    }
+};
+
+awaitable<void> chat(websocket& ws) {
+    auto& all = ws.req().info<rooms>();
+    co_await ws.accept();
+    membership member(all, ws.req().matches().get<std::string>("room"), ws.sender());
+    while (auto message = co_await ws.receive()) {
+        if (!message.is_text()) continue; // a chat is text
+        // Queued for each member without waiting: one that stopped
+        // reading misses messages (its queue is full); the room goes on.
+        for (const auto& other : all.of(member.room))
+            other.try_send(std::string(message.text()));
+    }
+}
+
+int main(int argc, char** argv) {
+    application app{std::in_place_type<rooms>};
+    app.ws_router.add("/chat/{room}", chat);
+    return serve(app, config_from_args(argc, argv, {.port = 9015}));
+}
