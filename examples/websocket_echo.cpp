@@ -1,8 +1,10 @@
 // A WebSocket echo server: ws://127.0.0.1:9013/echo sends back every text
-// and binary message unchanged, up to 16 MiB (the default limit). It is
-// what the conformance client, the real clients and the benchmarks drive.
+// and binary message unchanged, up to 16 MiB (the default limit), with
+// permessage-deflate when the client offers it. It is what the conformance
+// client, the real clients and the benchmarks drive.
 //     ./websocket_echo [--port 9013] [--threads N]    (--help for all flags)
 #include <bareasio/bareasio.hpp>
+#include <bareasio/websocket/deflate.hpp> // links zlib
 
 using namespace bareasio;
 
@@ -15,5 +17,6 @@ awaitable<void> echo(websocket& ws) {
 int main(int argc, char** argv) {
     application app;
     app.ws_router.add("/echo", echo);
+    app.ws_router.options.compression = permessage_deflate();
     return serve(app, config_from_args(argc, argv, {.port = 9013}));
 }

@@ -22,6 +22,8 @@ from e2e_support import check, start_example, summary
 async def echo_with_websockets(port):
     url = f"ws://127.0.0.1:{port}/echo"
     async with websockets.connect(url, max_size=2**25) as ws:
+        names = [type(e).__name__ for e in ws.extensions]
+        check(names == ["PerMessageDeflate"], f"websockets: permessage-deflate negotiated ({names})")
         await ws.send("héllo, wörld")
         check(await ws.recv() == "héllo, wörld", "websockets: text comes back as text")
         await ws.send(b"\x00\xff\x10")
@@ -38,6 +40,12 @@ async def echo_with_websockets(port):
         got = [await ws.recv() for _ in range(100)]
         check(got == [f"message {i}" for i in range(100)], "websockets: 100 pipelined messages in order")
     check(ws.close_code == 1000, f"websockets: closed with 1000 (got {ws.close_code})")
+    # The same without compression (the client does not offer it).
+    async with websockets.connect(url, max_size=2**25, compression=None) as ws:
+        check(ws.extensions == [], "websockets: no extension when none is offered")
+        big = bytes(range(256)) * (4 * 1024 * 1024 // 256)
+        await ws.send(big)
+        check(await ws.recv() == big, "websockets: 4 MiB uncompressed comes back whole")
     # A message over 16 MiB is refused with 1009.
     async with websockets.connect(url, max_size=2**25) as ws:
         try: # refused from the frame's head: the send itself may see the close

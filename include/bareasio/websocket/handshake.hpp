@@ -15,6 +15,7 @@
 #include <bareasio/websocket/detail/sha1.hpp>
 
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -98,6 +99,9 @@ inline void write_accept_response(std::string& out, std::string_view key,
     out += websocket_accept_key(key);
     out += "\r\n";
     const auto field = [&out](std::string_view name, std::string_view value) {
+        if (name.find_first_of("\r\n:") != std::string_view::npos ||
+            value.find_first_of("\r\n") != std::string_view::npos)
+            throw std::invalid_argument("websocket: a header field with CR, LF or a colon in it");
         out.append(name).append(": ").append(value).append("\r\n");
     };
     if (!subprotocol.empty()) field("Sec-WebSocket-Protocol", subprotocol);

@@ -2,8 +2,11 @@
 // the application's router before serving:
 //     app.ws_router.options.max_message_bytes = 1 << 20;
 //     app.ws_router.options.when_full = send_queue_full::drop;
+//     app.ws_router.options.compression = permessage_deflate(); // websocket/deflate.hpp
 // Thread safety: set before serving; read-only after.
 #pragma once
+
+#include <bareasio/websocket/message_compression.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -35,6 +38,10 @@ struct websocket_options {
     std::chrono::milliseconds close_timeout{5'000};
     // A write the client takes none of for this long: it is dropped.
     std::chrono::milliseconds write_timeout{10'000};
+    // A message compression extension the server accepts when a client
+    // offers it; none by default. permessage_deflate() (websocket/deflate.hpp,
+    // links zlib) is RFC 7692's.
+    compression_negotiator compression;
 };
 
 } // namespace bareasio

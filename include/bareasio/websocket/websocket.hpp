@@ -108,9 +108,10 @@ private:
 class websocket {
 public:
     // Built by the router for a request that passed the handshake checks.
-    websocket(request& req, const websocket_options& options)
+    websocket(request& req, std::shared_ptr<const websocket_options> options)
         : request_(req),
-          session_(std::make_shared<detail::websocket_session>(req.upgrade(), options)) {}
+          session_(std::make_shared<detail::websocket_session>(req.upgrade(), std::move(options))) {
+    }
     websocket(const websocket&) = delete;
     websocket& operator=(const websocket&) = delete;
 
@@ -137,11 +138,15 @@ public:
             std::find(offered.begin(), offered.end(), subprotocol) == offered.end())
             throw std::invalid_argument("websocket: the client did not offer subprotocol " +
                                         std::string(subprotocol));
-        std::string head;
+        std::string head, extension;
+        std::unique_ptr<message_compression> compression;
+        if (const auto& negotiate = session_->options().compression)
+            compression = negotiate(request_.headers(), extension);
+        if (!compression) extension.clear();
         const auto key = trim_ows(*request_.headers().get("sec-websocket-key"));
-        write_accept_response(head, key, subprotocol, "", headers);
+        write_accept_response(head, key, subprotocol, extension, headers);
         accepted_ = true;
-        co_await session_->open(std::move(head));
+        co_await session_->open(std::move(head), std::move(compression));
     }
 
     // Refuses the socket with an HTTP response (a 403 for a foreign

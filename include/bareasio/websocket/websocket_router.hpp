@@ -41,7 +41,7 @@ public:
     // malformed template or a path registered twice.
     void add(std::string_view path, websocket_handler handler) {
         routes_.add({"GET"}, path, [h = std::move(handler), opts = published_](request& req) {
-            return run(h, req, *opts);
+            return run(h, req, opts);
         });
         empty_ = false;
     }
@@ -64,11 +64,11 @@ public:
 
 private:
     static asio::awaitable<response> run(const websocket_handler& handler, request& req,
-                                         const websocket_options& options) {
+                                         std::shared_ptr<const websocket_options> options) {
         if (auto refused = refuse_handshake(req)) co_return std::move(*refused);
         if (!req.upgrade())
             co_return response(501, {}, text_writer("a WebSocket needs a connection\n"));
-        websocket ws(req, options);
+        websocket ws(req, std::move(options));
         bool failed = false;
         std::exception_ptr failure;
         try {

@@ -46,8 +46,8 @@ public:
     using clock = std::chrono::steady_clock;
     enum class status { connecting, open, closing, closed };
 
-    websocket_session(upgradable_connection* conn, const websocket_options& options)
-        : conn_(conn), options_(options) {
+    websocket_session(upgradable_connection* conn, std::shared_ptr<const websocket_options> options)
+        : conn_(conn), shared_options_(std::move(options)), options_(*shared_options_) {
         if (conn_) executor_ = conn_->executor();
     }
 
@@ -58,8 +58,11 @@ public:
 
     // ---- opening -----------------------------------------------------------
 
-    // Takes the connection over and writes the 101 response.
-    asio::awaitable<void> open(std::string response) {
+    // Takes the connection over and writes the 101 response; `compression`
+    // was negotiated (or is null).
+    asio::awaitable<void> open(std::string response,
+                               std::unique_ptr<message_compression> compression) {
+        compression_ = std::move(compression);
         co_await conn_->take(*this);
         last_heard_ = clock::now();
         pending_ = std::move(response);
@@ -122,7 +125,7 @@ public:
             co_await room_.wait();
         }
         if (status_ != status::open) co_return false;
-        append_frame(op, payload);
+        append_message(op, payload);
         co_await flush();
         co_return true;
     }
@@ -226,18 +229,20 @@ private:
     // Parses the next frame header and checks it against the message in
     // progress. False: incomplete, or the socket failed.
     bool start_frame(std::string_view bytes) {
-        const frame_parse got = parse_frame_header(bytes, frame_, false);
+        const frame_parse got = parse_frame_header(bytes, frame_, compression_ != nullptr);
         if (got.status == frame_status::incomplete) return false;
         if (got.status == frame_status::invalid)
             return fail(close_code::protocol_error, got.reason);
         const bool continuation = frame_.op == opcode::continuation;
+        if (continuation && frame_.rsv1)
+            return fail(close_code::protocol_error, "reserved bit set on a continuation frame");
         if (!is_control(frame_.op) && continuation == !in_message_)
             return fail(close_code::protocol_error, continuation
                                                         ? "continuation frame without a message"
                                                         : "new message before the last one ended");
         if (!is_control(frame_.op) && frame_.length > options_.max_message_bytes - message_.size())
             return fail(close_code::too_big, "message larger than the server accepts");
-        if (!is_control(frame_.op) && !continuation) begin_message(frame_.op);
+        if (!is_control(frame_.op) && !continuation) begin_message(frame_.op, frame_.rsv1);
         conn_->consume(got.size);
         in_frame_ = true;
         frame_done_ = 0;
@@ -245,8 +250,9 @@ private:
         return true;
     }
 
-    void begin_message(opcode op) {
+    void begin_message(opcode op, bool compressed) {
         in_message_ = true;
+        compressed_ = compressed;
         message_kind_ =
             op == opcode::text ? websocket_message::kind::text : websocket_message::kind::binary;
         utf8_.reset();
@@ -259,12 +265,29 @@ private:
         frame_done_ += n;
         if (is_control(frame_.op)) {
             control_.append(piece);
+        } else if (compressed_) {
+            if (!inflate(piece, false)) return false;
         } else {
             if (message_kind_ == websocket_message::kind::text && !utf8_.feed(piece))
                 return fail(close_code::invalid_payload, "text is not valid UTF-8");
             message_.append(piece);
         }
         conn_->consume(n);
+        return true;
+    }
+
+    // Decompresses a piece of a compressed message into message_, checking
+    // its size and (for text) its UTF-8 as it comes.
+    bool inflate(std::string_view piece, bool end) {
+        const std::size_t before = message_.size();
+        const auto got = compression_->decompress(piece, end, message_, options_.max_message_bytes);
+        if (got == message_compression::result::too_big)
+            return fail(close_code::too_big, "message larger than the server accepts");
+        if (got == message_compression::result::corrupt)
+            return fail(close_code::invalid_payload, "compressed data is corrupt");
+        if (message_kind_ == websocket_message::kind::text &&
+            !utf8_.feed(std::string_view(message_).substr(before)))
+            return fail(close_code::invalid_payload, "text is not valid UTF-8");
         return true;
     }
 
@@ -282,6 +305,7 @@ private:
         }
         if (!frame_.fin) return step::more;
         in_message_ = false;
+        if (compressed_ && !inflate({}, true)) return step::closed;
         if (message_kind_ == websocket_message::kind::text && !utf8_.complete()) {
             fail(close_code::invalid_payload, "text ends inside a UTF-8 character");
             return step::closed;
@@ -361,11 +385,21 @@ private:
         return !pending_.empty() && pending_.size() + size > options_.send_queue_bytes;
     }
 
-    void append_frame(opcode op, std::string_view payload) {
+    void append_frame(opcode op, std::string_view payload, bool compressed = false) {
         char head[10];
-        pending_.append(head, write_frame_header(head, op, true, payload.size()));
+        pending_.append(head, write_frame_header(head, op, true, payload.size(), compressed));
         pending_.append(payload);
         flush_due_ = true;
+    }
+
+    // A data message, compressed when the extension finds it worth it.
+    void append_message(opcode op, std::string_view payload) {
+        if (!compression_ || !compression_->worth_compressing(payload.size()))
+            return append_frame(op, payload);
+        deflated_.clear();
+        compression_->compress(payload, deflated_);
+        append_frame(op, deflated_, true);
+        release_if_large(deflated_);
     }
 
     // A close frame: the code (0: none) and the reason.
@@ -424,7 +458,8 @@ private:
 
     upgradable_connection* conn_;
     asio::any_io_executor executor_;
-    websocket_options options_;
+    std::shared_ptr<const websocket_options> shared_options_; // the router's, shared
+    const websocket_options& options_;
     status status_ = status::connecting;
     stop_source closing_source_;
     stop_token closing_token_ = closing_source_.token();
@@ -435,6 +470,7 @@ private:
     bool in_frame_ = false;
     std::uint64_t frame_done_ = 0; // payload bytes of frame_ read so far
     bool in_message_ = false;
+    bool compressed_ = false; // the message in progress (RSV1 on its first frame)
     websocket_message::kind message_kind_ = websocket_message::kind::text;
     utf8_validator utf8_;
     std::string message_;    // the message being assembled
@@ -443,8 +479,11 @@ private:
     std::uint16_t closed_code_ = close_code::abnormal;
     std::string closed_reason_;
 
+    std::unique_ptr<message_compression> compression_; // negotiated, or null
+
     // writing
     std::string pending_;       // frames queued
+    std::string deflated_;      // a message being compressed
     std::string writing_bytes_; // frames being written
     bool writing_ = false;
     bool flush_due_ = false;
