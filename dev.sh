@@ -6,7 +6,8 @@
 #   ./dev.sh test-asan            the suite under -fsanitize=address,undefined
 #   ./dev.sh test-tsan            the cross-thread suites under -fsanitize=thread
 #   ./dev.sh test-clang           the whole suite built with clang (Debian's clang 14)
-#   ./dev.sh browser              the seed's page clicked through in headless Chromium
+#   ./dev.sh browser              the seed's page and its live WebSocket page clicked through
+#                                 in headless Chromium; the npm ws client against websocket_echo
 #   ./dev.sh bench-micro          the primitives' micro-benchmarks (release build)
 #   ./dev.sh fuzz [SECONDS]       the connection's libFuzzer target (clang), 60 s by default
 #   ./dev.sh format [--fix]       checks (or fixes) the tree against .clang-format (clang-format 14)
@@ -88,8 +89,9 @@ fuzz)
 browser)
     install_missing "${packages[@]}"
     setup build
-    ninja -C build examples/event_toggle
-    exec tests/browser/run.sh build/examples/event_toggle
+    ninja -C build examples/event_toggle examples/websocket_live examples/websocket_echo
+    exec tests/browser/run.sh build/examples/event_toggle build/examples/websocket_live \
+        build/examples/websocket_echo
     ;;
 bench-micro)
     install_missing "${packages[@]}" libbenchmark-dev
@@ -110,7 +112,7 @@ format)
     fi
     ;;
 *)
-    sed -n '2,12p' "$0"
+    sed -n '2,13p' "$0"
     [ "$command" = help ] || exit 2
     ;;
 esac

@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
-# End-to-end browser test of examples/event_toggle in Debian's headless Chromium.
-#   tests/browser/run.sh [PATH/TO/event_toggle]   (default: build/examples/event_toggle)
-# Installs what is missing (chromium, node/npm, playwright-core), then runs the test.
+# End-to-end tests in Debian's headless Chromium (examples/event_toggle, and
+# examples/websocket_live: two pages, one click) and with the npm ws client
+# (examples/websocket_echo).
+#   tests/browser/run.sh [EVENT_TOGGLE [WEBSOCKET_LIVE [WEBSOCKET_ECHO]]]   (default: build/examples/...)
+# Installs what is missing (chromium, node/npm, playwright-core, ws), then runs the tests.
 # Screenshots go to tests/browser/screenshots/ (or $SCREENSHOT_DIR).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 # Resolve the binary before any cd: a relative $1 is relative to the caller.
 binary=$(realpath -m "${1:-$root/build/examples/event_toggle}")
-[ -x "$binary" ] || { echo "run.sh: no executable at $binary (build it: ninja -C build examples/event_toggle)" >&2; exit 2; }
+live=$(realpath -m "${2:-$root/build/examples/websocket_live}")
+echo_server=$(realpath -m "${3:-$root/build/examples/websocket_echo}")
+for b in "$binary" "$live" "$echo_server"; do
+    [ -x "$b" ] || { echo "run.sh: no executable at $b (build it: ninja -C build examples/$(basename "$b"))" >&2; exit 2; }
+done
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 missing=()
@@ -27,11 +33,13 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 cd "$here"
-if [ ! -d node_modules/playwright-core ]; then
+if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/ws ]; then
     if [ -f package-lock.json ]; then
         npm ci --no-audit --no-fund --loglevel=error >/dev/null
     else
         npm install --no-audit --no-fund --loglevel=error >/dev/null
     fi
 fi
-exec node event_toggle.test.mjs "$binary"
+node event_toggle.test.mjs "$binary"
+node websocket_live.test.mjs "$live"
+node ws_client.test.mjs "$echo_server"

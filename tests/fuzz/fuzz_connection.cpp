@@ -2,9 +2,12 @@
 // connection's parse -> route -> handler -> serialise path over an
 // in-memory stream. The first bytes of the input choose where the rest is
 // split, so the fuzzer explores both the requests and how they arrive.
+// A WebSocket route (/ws, echo, permessage-deflate) puts the frame parser,
+// UTF-8 validation, inflation and the close handshake in reach too.
 // Build and run: ./dev.sh fuzz [seconds] (clang, -fsanitize=fuzzer,address,undefined).
 #include <bareasio/bareasio.hpp>
 #include <bareasio/http/json.hpp>
+#include <bareasio/websocket/deflate.hpp>
 
 #include "../support/memory_server.hpp"
 
@@ -45,6 +48,14 @@ application& fuzz_app() {
                                        co_await out.write(q);
                                    },
                                    "text/plain")};
+        });
+        app.ws_router.options.max_message_bytes = 4096;
+        app.ws_router.options.send_queue_bytes = 256;
+        app.ws_router.options.compression = permessage_deflate({.min_size = 8});
+        app.ws_router.add("/ws", [](websocket& ws) -> awaitable<void> {
+            co_await ws.accept();
+            while (auto m = co_await ws.receive())
+                co_await ws.send(m);
         });
         app.http_router.add({"GET"}, "/error", [](request&) -> awaitable<response> {
             throw http_error(418, "teapot");

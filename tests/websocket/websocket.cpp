@@ -3,6 +3,7 @@
 // them), time passes only when a test sweeps.
 #include <bareasio/websocket/websocket.hpp>
 
+#include "../support/alloc_counter.hpp"
 #include "../support/doctest.hpp"
 #include "../support/memory_server.hpp"
 #include "../support/run_coroutine.hpp"
@@ -11,6 +12,7 @@
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
+#include <asio/use_awaitable.hpp>
 
 #include <array>
 #include <string>
@@ -419,5 +421,40 @@ TEST_CASE("send queue: full under drop returns false; under close ends with 1008
             expected += server_frame(0x88, close_payload(1008, "send queue full"));
         CHECK(got == expected);
         CHECK(client.peer_closed() == (policy == send_queue_full::close));
+    }
+}
+
+TEST_CASE("performance: an echoed message costs no allocation once warm (32 B and 4 KiB)") {
+    for (const std::size_t size : {std::size_t{32}, std::size_t{4096}}) {
+        CAPTURE(size);
+        auto app = echo_app();
+        test::memory_server server(app);
+        auto client = open_socket(server);
+        const std::string frame = client_frame(0x82, std::string(size, 'b'));
+        const std::size_t echo_size = server_frame(0x82, std::string(size, 'b')).size();
+        // The client runs on the loop, as a socket's completions do (Asio
+        // recycles memory only for what its loop runs), reading into one
+        // buffer; it counts the allocations of its last 1,000 exchanges.
+        long during = -1;
+        std::size_t echoed = 0;
+        const auto exchange = [](testing::stream* c, const std::string* f, std::size_t expect,
+                                 std::size_t* count, long* allocs) -> awaitable<void> {
+            std::array<char, 8192> in;
+            long before = 0;
+            for (int i = 0; i < 1100; ++i) {
+                if (i == 100) before = test::allocations.load(); // warm by now
+                c->send(*f);
+                std::size_t got = 0;
+                while (got < expect)
+                    got += co_await c->async_read_some(asio::buffer(in), asio::use_awaitable);
+                *count += got == expect;
+            }
+            *allocs = test::allocations.load() - before;
+        };
+        asio::co_spawn(server.context(), exchange(&client, &frame, echo_size, &echoed, &during),
+                       asio::detached);
+        server.poll();
+        CHECK(echoed == 1100);
+        CHECK(during == 0);
     }
 }

@@ -1,0 +1,79 @@
+// What the end-to-end tests in this folder share: a free port, an example
+// started on it (and never left behind), its clean stop on SIGTERM, and
+// Debian's headless Chromium.
+import { spawn } from 'node:child_process';
+import { createServer, connect } from 'node:net';
+import { resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const STEP_MS = 10_000; // any single wait
+
+export function check(ok, message) {
+    if (!ok) throw new Error(message);
+}
+
+// A free port: let the kernel pick one, then hand it to the server.
+export async function freePort() {
+    const probe = createServer();
+    await new Promise((ok, ko) => probe.once('error', ko).listen(0, '127.0.0.1', ok));
+    const { port } = probe.address();
+    await new Promise((ok) => probe.close(ok));
+    return port;
+}
+
+// Starts `binary --port P args...` and waits until it accepts connections.
+export async function startExample(binary, args = []) {
+    const port = await freePort();
+    const server = spawn(resolve(binary), ['--host', '127.0.0.1', '--port', String(port), ...args], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    server.log = '';
+    for (const stream of [server.stdout, server.stderr]) stream.on('data', (d) => (server.log += d));
+    process.on('exit', () => {
+        if (server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
+    });
+    await new Promise((ok, ko) => server.once('spawn', ok).once('error', ko));
+    const deadline = Date.now() + STEP_MS;
+    for (;;) {
+        check(server.exitCode === null, `${binary} exited early (code ${server.exitCode})`);
+        const up = await new Promise((ok) => {
+            const socket = connect(port, '127.0.0.1', () => { socket.destroy(); ok(true); });
+            socket.once('error', () => ok(false));
+        });
+        if (up) return { server, port };
+        check(Date.now() < deadline, `${binary} did not listen on ${port} within ${STEP_MS} ms`);
+        await new Promise((r) => setTimeout(r, 50));
+    }
+}
+
+// SIGTERM, then the exit status must be 0 within STEP_MS.
+export async function stopExample(server) {
+    const exited = new Promise((ok) => server.once('exit', (code, signal) => ok({ code, signal })));
+    server.kill('SIGTERM');
+    const timeout = new Promise((ok) => setTimeout(() => ok(null), STEP_MS).unref());
+    const result = await Promise.race([exited, timeout]);
+    check(result, `server did not exit within ${STEP_MS} ms of SIGTERM`);
+    check(result.code === 0, `server exited with code ${result.code}, signal ${result.signal}`);
+}
+
+// Headless Chromium with a fresh profile that Playwright removes.
+export function launchChromium() {
+    return chromium.launchPersistentContext('', {
+        executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+        headless: true,
+        timeout: STEP_MS * 3, // a cold start of Chromium on 2 busy cores can be slow
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+            '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+}
+
+// Runs `main`; any failure (or no result within `totalMs`) exits 1 with the server's log.
+export function runTest(name, main, totalMs = 60_000) {
+    const fail = (message, log = '') => {
+        console.error(`${name}: FAIL: ${message}`);
+        if (log) console.error(`--- server output ---\n${log.trimEnd()}`);
+        process.exit(1);
+    };
+    setTimeout(() => fail(`no result after ${totalMs / 1000} s`), totalMs).unref();
+    main().catch((e) => fail(e?.message ?? String(e), e?.serverLog));
+}
