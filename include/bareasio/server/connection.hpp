@@ -516,7 +516,11 @@ private:
         if (watch_.on(watch_input::handler_ended) == watch_state::stopping) co_await end_watch();
         taken_ = &hooks;
         stream_.expires_never();
+        // The protocol writes from buffers of its own: the output queue only
+        // lends its storage to reads, enough for a small message's in one.
+        out_.bytes().reserve(taken_read_bytes);
     }
+    static constexpr std::size_t taken_read_bytes = 512;
     std::span<char> received() noexcept override { return in_.unparsed_bytes(); }
     void consume(std::size_t n) noexcept override { in_.consume(n); }
     asio::awaitable<std::error_code> receive_more() override {
