@@ -5,7 +5,18 @@
 
 #include <bareasio/router.hpp>
 
+#include <cstring>
+
 namespace bareasio {
+
+namespace detail {
+// String equality that never depends on whether GCC inlines
+// std::string_view::compare (in a large translation unit it stopped, and
+// each request paid a call to compare and to memcmp per method and segment).
+inline bool same_text(std::string_view a, std::string_view b) noexcept {
+    return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size()) == 0);
+}
+} // namespace detail
 
 BAREASIO_DECL void router::add(const std::vector<std::string_view>& methods, std::string_view path,
                                http_handler handler) {
@@ -38,9 +49,9 @@ BAREASIO_DECL router::match_result router::match(std::string_view method, std::s
     matches.clear();
     if (path.empty() || path.front() != '/') return result;
     const node* first_path_match = nullptr;
-    const bool head = method == "HEAD";
-    const node* found =
-        find(root_, path.substr(1), path == "/", method, head, matches, first_path_match);
+    const bool head = detail::same_text(method, "HEAD");
+    const node* found = find(root_, path.substr(1), detail::same_text(path, "/"), method, head,
+                             matches, first_path_match);
     if (found) {
         result.handler = handler_of(*found, method, head);
         result.status = 200;
@@ -123,7 +134,7 @@ BAREASIO_DECL const router::node* router::find(const node& at, std::string_view 
         bool child_at_end = last;
         switch (child->type) {
         case kind::literal:
-            ok = segment == child->text;
+            ok = detail::same_text(segment, child->text);
             break;
         case kind::str_param:
             ok = !segment.empty();
@@ -163,8 +174,8 @@ BAREASIO_DECL const http_handler* router::handler_of(const node& at, std::string
                                                      bool head) {
     const http_handler* get = nullptr;
     for (const auto& [m, h] : at.handlers) {
-        if (m == method) return &h;
-        if (m == "GET") get = &h;
+        if (detail::same_text(m, method)) return &h;
+        if (detail::same_text(m, "GET")) get = &h;
     }
     return head ? get : nullptr;
 }
