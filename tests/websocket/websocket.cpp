@@ -458,3 +458,35 @@ TEST_CASE("performance: an echoed message costs no allocation once warm (32 B an
         CHECK(during == 0);
     }
 }
+
+TEST_CASE("min_message_rate: a message trickled below 240 B/s is closed with 1008 after 5 s") {
+    auto app = echo_app();
+    test::memory_server server(app);
+    auto client = open_socket(server);
+    const std::string frame = client_frame(0x82, std::string(1000, 't'));
+    client.send(frame.substr(0, 100)); // the head and 92 bytes of 1,000
+    server.poll();
+    server.sweep(4s);
+    CHECK(client.received().empty());
+    CHECK_FALSE(client.peer_closed());
+    server.sweep(6s);
+    CHECK(client.received() ==
+          server_frame(0x88, close_payload(1008, "message arriving too slowly")));
+    CHECK(client.peer_closed());
+}
+
+TEST_CASE("min_message_rate: whole messages, however far apart, are never too slow") {
+    auto app = echo_app();
+    test::memory_server server(app);
+    auto client = open_socket(server);
+    for (int i = 0; i < 3; ++i) {
+        client.send(client_frame(0x81, "tick"));
+        server.poll();
+        CHECK(client.received() == "\x81\x04tick"s);
+        server.sweep(std::chrono::seconds(8 * (i + 1))); // pings come, nothing closes
+        CHECK_FALSE(client.peer_closed());
+        client.received();
+        client.send(client_frame(0x8a, "")); // the pong
+        server.poll();
+    }
+}

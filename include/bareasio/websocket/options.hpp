@@ -6,6 +6,7 @@
 // Thread safety: set before serving; read-only after.
 #pragma once
 
+#include <bareasio/server/data_rate.hpp>
 #include <bareasio/websocket/message_compression.hpp>
 
 #include <chrono>
@@ -38,6 +39,11 @@ struct websocket_options {
     std::chrono::milliseconds close_timeout{5'000};
     // A write the client takes none of for this long: it is dropped.
     std::chrono::milliseconds write_timeout{10'000};
+    // A message (or frame) that has begun must keep arriving at this rate
+    // on average once the grace period has passed, else the socket is
+    // closed with 1008: a client cannot hold a socket and a growing buffer
+    // by trickling a message. {0}: off.
+    min_data_rate min_message_rate{};
     // A message compression extension the server accepts when a client
     // offers it; none by default. permessage_deflate() (websocket/deflate.hpp,
     // links zlib) is RFC 7692's.

@@ -85,8 +85,11 @@ public:
         for (;;) {
             if (status_ == status::closed || !conn_) co_return closed_message();
             const step got = parse();
+            if (got == step::more) note_partial();
             if (flush_due_) co_await flush();
             if (got == step::message) {
+                partial_since_ = {}; // a whole message came: the trickle check starts over
+                partial_bytes_ = 0;
                 delivered_ = true;
                 co_return websocket_message(message_kind_, message_);
             }
@@ -166,6 +169,10 @@ public:
             return drop(); // the client does not read
         if (status_ == status::closing && now - close_sent_ >= options_.close_timeout)
             return drop();
+        if (trickling(now)) {
+            fail(close_code::policy_violation, "message arriving too slowly");
+            return write_in_background();
+        }
         if (options_.ping_interval.count() == 0 || status_ != status::open) return;
         if (ping_sent_ != clock::time_point{}) {
             if (now - ping_sent_ >= options_.ping_timeout) drop(); // no answer
@@ -185,6 +192,28 @@ public:
 
 private:
     enum class step { more, message, closed };
+
+    // A message (or frame) in progress that arrives below min_message_rate.
+    bool trickling(clock::time_point now) const noexcept {
+        const min_data_rate& rate = options_.min_message_rate;
+        if (!reading_ || partial_since_ == clock::time_point{} || rate.bytes_per_second <= 0)
+            return false;
+        const auto earned =
+            std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(
+                static_cast<double>(partial_bytes_) / rate.bytes_per_second));
+        return now - partial_since_ > std::max<clock::duration>(rate.grace, earned);
+    }
+
+    // Notes whether parse() stopped inside a frame or a message, and since when.
+    void note_partial() {
+        const bool partial = in_frame_ || in_message_ || !conn_->received().empty();
+        if (!partial) {
+            partial_since_ = {};
+            partial_bytes_ = 0;
+        } else if (partial_since_ == clock::time_point{}) {
+            partial_since_ = clock::now();
+        }
+    }
 
     struct reader_guard {
         bool& reading;
@@ -244,6 +273,7 @@ private:
             return fail(close_code::too_big, "message larger than the server accepts");
         if (!is_control(frame_.op) && !continuation) begin_message(frame_.op, frame_.rsv1);
         conn_->consume(got.size);
+        partial_bytes_ += got.size;
         in_frame_ = true;
         frame_done_ = 0;
         control_.clear();
@@ -273,6 +303,7 @@ private:
             message_.append(piece);
         }
         conn_->consume(n);
+        partial_bytes_ += n;
         return true;
     }
 
@@ -492,6 +523,8 @@ private:
     event written_; // set when no write is in progress
 
     // time
+    clock::time_point partial_since_{}; // parse() stopped inside a frame or message
+    std::uint64_t partial_bytes_ = 0;   // of it, since then
     clock::time_point last_heard_{};
     clock::time_point ping_sent_{}; // none outstanding when zero
     clock::time_point close_sent_{};
