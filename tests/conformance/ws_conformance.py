@@ -1369,7 +1369,7 @@ class Plan:
     the 216 compression cases); by default 12.x/13.x stop at a byte budget
     per case (at least `min_rounds` messages), --full runs all 1000."""
     rounds: int = 1000  # 9.7.x/9.8.x messages
-    compression_bytes: int = 4 << 20  # 12.x/13.x: payload bytes per case, 0: no cap
+    compression_bytes: int = 8 << 20  # 12.x/13.x: payload bytes per case, 0: no cap
     min_rounds: int = 20
     max_wait: float = 30.0  # cap on Autobahn's per-case timeouts (up to 480 s)
 
