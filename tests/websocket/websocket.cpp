@@ -288,14 +288,14 @@ TEST_CASE("reject: before accepting, a status; a handler that does not accept an
         co_return;
     });
     test::memory_server server(app);
-    for (auto [path, status] :
+    for (const auto& c :
          {std::pair{"/private", "403 Forbidden"}, std::pair{"/silent", "403 Forbidden"},
           std::pair{"/throws", "401 Unauthorized"}}) {
-        CAPTURE(path);
+        CAPTURE(std::string(c.first)); // (clang 14 cannot capture a structured binding)
         auto client = server.connect();
-        client.send(upgrade_request(path));
+        client.send(upgrade_request(c.first));
         server.poll();
-        CHECK(client.received().starts_with("HTTP/1.1 "s + status + "\r\n"));
+        CHECK(client.received().starts_with("HTTP/1.1 "s + c.second + "\r\n"));
     }
 }
 
