@@ -75,8 +75,11 @@ public:
         };
         http_handler http = http_chain(std::move(route));
         if (ws_router.empty()) return http;
-        return [this, http = std::move(http),
-                ws = with_error_handler(ws_router.handler(), error_handler)](request& req) {
+        // Shaped errors only when there is a shape: each wrapper is a
+        // coroutine frame every open socket keeps.
+        http_handler ws = ws_router.handler();
+        if (error_handler) ws = with_error_handler(std::move(ws), error_handler);
+        return [this, http = std::move(http), ws = std::move(ws)](request& req) {
             return ws_router.matches(req) ? ws(req) : http(req);
         };
     }

@@ -445,7 +445,8 @@ class Connection:
         for line in header_lines:
             name, _, value = line.partition(":")
             name = name.strip().lower()
-            headers[name] = headers[name] + ", " + value.strip() if name in headers else value.strip()
+            value = value.strip()
+            headers[name] = headers[name] + ", " + value if name in headers else value
         accept = base64.b64encode(hashlib.sha1(key + GUID).digest()).decode()
         if headers.get("sec-websocket-accept") != accept:
             raise HandshakeError(f"Sec-WebSocket-Accept {headers.get('sec-websocket-accept')!r}, "
@@ -562,8 +563,8 @@ class Connection:
             self.busy = False
         if self.eof and self.state != CLOSED:
             if not self.got_close:
-                self.notes.append("server closed TCP without answering our close"
-                                  if self.closed_by_me else "server closed TCP without a close frame")
+                self.notes.append("server closed TCP without answering our close" if
+                                  self.closed_by_me else "server closed TCP without a close frame")
             self.finish_closed()
 
     def finish_closed(self):
@@ -1202,7 +1203,8 @@ def utf8_groups():
     missing_last = [h(x) for x in ("c0", "e080", "f08080", "f8808080", "fc80808080", "df", "efbf",
                                    "f7bfbf", "fbbfbfbf", "fdbfbfbfbf")]
     lonely = [(0xC0, 0xDF), (0xE0, 0xEF), (0xF0, 0xF7), (0xF8, 0xFB), (0xFC, 0xFD)]
-    highs, lows = [h(x) for x in ("eda080", "edadbf", "edae80", "edafbf")], [h("edb080"), h("edbfbf")]
+    highs = [h(x) for x in ("eda080", "edadbf", "edae80", "edafbf")]
+    lows = [h("edb080"), h("edbfbf")]
     return [
         ("valid UTF-8", good(b"hello$world", b"hello\xc2\xa2world", b"hello\xe2\x82\xacworld",
                              b"hello\xf0\xa4\xad\xa2world", KOSME)),
@@ -1269,7 +1271,8 @@ def section6():
              [msg(b"middle frame payload")]),
         echo("6.2.1", "valid UTF-8 text in one frame", [Send(TEXT, greeting)], [msg(greeting)]),
         echo("6.2.2", "valid UTF-8 text in 2 fragments split between characters",
-             [Send(TEXT, "Hello-µ@ßöä".encode(), fin=False), Send(CONT, "üàá-UTF-8!!".encode())],
+             [Send(TEXT, "Hello-µ@ßöä".encode(), fin=False),
+              Send(CONT, "üàá-UTF-8!!".encode())],
              [msg(greeting)]),
         echo("6.2.3", "valid UTF-8 text in 1-byte fragments", one_octet_frames(greeting),
              [msg(greeting)]),
@@ -1312,7 +1315,8 @@ def fail_fast_cases():
                 Send(CONT)]
 
     specs = [("6.4.1", "3 frames, the 2nd holding the 4 bytes of U+110000", as_frames((11, 15))),
-             ("6.4.2", "3 frames, the 2nd only the byte that makes it invalid", as_frames((12, 13))),
+             ("6.4.2", "3 frames, the 2nd only the byte that makes it invalid",
+              as_frames((12, 13))),
              ("6.4.3", "as 6.4.1 but 3 chops of one frame", as_chops((11, 15))),
              ("6.4.4", "as 6.4.2 but 3 chops of one frame", as_chops((12, 13)))]
     return [Case(id, "fail fast on invalid UTF-8: " + desc, steps + [Timer("kill", 1)], expect,
@@ -1402,9 +1406,10 @@ def section9(plan):
     for sub, (pattern, is_binary, waits) in enumerate(
             [(text, False, [10, 10, 100, 100, 100, 100]), (binary, True, [10] * 4 + [100] * 2)], 1):
         for i, (size, wait) in enumerate(zip(big, waits), 1):
-            cases.append(limit_case(f"9.{sub}.{i}", f"{kind(is_binary)} message of {size_text(size)}",
-                                    lambda p=pattern, n=size: [repeat_to(p, n)], is_binary,
-                                    send_single, min(wait, plan.max_wait)))
+            desc = f"{kind(is_binary)} message of {size_text(size)}"
+            payloads = lambda p=pattern, n=size: [repeat_to(p, n)]
+            cases.append(limit_case(f"9.{sub}.{i}", desc, payloads, is_binary, send_single,
+                                    min(wait, plan.max_wait)))
     frag_sizes = [64, 256, 1 << 10, 4 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20]
     for sub, (byte, is_binary) in ((3, (b"*", False)), (4, (b"\xfe", True))):
         for i, frag in enumerate(frag_sizes, 1):
@@ -1414,8 +1419,8 @@ def section9(plan):
                                     send_fragmented(frag), plan.max_wait))
     for sub, (pattern, is_binary) in ((5, (text, False)), (6, (binary, True))):
         for i, chop in enumerate([64, 128, 256, 512, 1024, 2048], 1):
-            cases.append(limit_case(f"9.{sub}.{i}", f"{kind(is_binary)} message of 1 MiB written "
-                                    f"in chops of {chop} B", lambda p=pattern: [repeat_to(p, 1 << 20)],
+            desc = f"{kind(is_binary)} message of 1 MiB written in chops of {chop} B"
+            cases.append(limit_case(f"9.{sub}.{i}", desc, lambda p=pattern: [repeat_to(p, 1 << 20)],
                                     is_binary, send_chopped(chop), plan.max_wait))
     rtt = [(0, 60), (16, 60), (64, 60), (256, 120), (1024, 240), (4096, 480)]
     for sub, (byte, is_binary) in ((7, (b"*", False)), (8, (b"\xfe", True))):
@@ -1531,7 +1536,8 @@ def load_datasets(directory=None):
 
 WORDS = ("der die das und ist nicht ein eine zu mit sich auf für über schön Größe Faust Geist "
          "Natur Welt Herz Nacht Licht Himmel Erde Kraft Zeit müssen Mephistopheles").split()
-NAMES = ["Müller", "Søren", "Zoë", "東京", "café", "naïve", "Ωmega", "😀 smile", "plain", "data"]
+NAMES = ["Müller", "Søren", "Zoë", "東京", "café", "naïve", "Ωmega", "😀 smile", "plain",
+         "data"]
 
 
 def fill(make, units):
@@ -1590,7 +1596,7 @@ def pdf_bytes():
     def obj():
         k = next(count)
         if rnd.random() < 0.3:
-            return b"%d 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>\nendobj\n" % k
+            return b"%d 0 obj\n<< /Type /Page /Parent 2 0 R >>\nendobj\n" % k
         blob = rnd.randbytes(rnd.randint(500, 3000))
         return b"%d 0 obj\n<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream\nendobj\n" \
             % (k, len(blob), blob)

@@ -68,6 +68,7 @@ public:
         pending_ = std::move(response);
         enter(status::open);
         co_await flush();
+        if (pending_.empty()) std::string().swap(writing_bytes_); // the 101's, not a message's
     }
 
     // ---- receiving -----------------------------------------------------------
@@ -124,8 +125,8 @@ public:
                 co_await flush();
                 co_return false;
             }
-            room_.clear();
-            co_await room_.wait();
+            written_.clear();
+            co_await written_.wait();
         }
         if (status_ != status::open) co_return false;
         append_message(op, payload);
@@ -155,8 +156,10 @@ public:
             if (!m) break;
         }
         if (conn_) conn_->close();
-        while (writing_)
+        while (writing_) {
+            written_.clear();
             co_await written_.wait();
+        }
         conn_ = nullptr;
         enter(status::closed);
     }
@@ -226,7 +229,7 @@ private:
         status_ = next;
         if (next == status::closing || next == status::closed) {
             closing_source_.request_stop();
-            room_.set(); // waiting senders see it is over
+            written_.set(); // waiting senders see it is over
         }
     }
 
@@ -450,11 +453,10 @@ private:
         flush_due_ = false;
         if (writing_ || !conn_) co_return;
         writing_ = true;
-        written_.clear();
         std::error_code ec;
         while (!pending_.empty() && !ec) {
             writing_bytes_.swap(pending_);
-            room_.set();
+            written_.set(); // the queue has room again
             ec = co_await write(writing_bytes_);
             release_if_large(writing_bytes_);
             writing_bytes_.clear();
@@ -519,8 +521,9 @@ private:
     bool writing_ = false;
     bool flush_due_ = false;
     bool close_after_write_ = false;
-    event room_;    // set when the queue is taken for writing
-    event written_; // set when no write is in progress
+    // Set when the queue is taken for writing (it has room), when a write
+    // ends and when the socket closes; whoever waits checks why.
+    event written_;
 
     // time
     clock::time_point partial_since_{}; // parse() stopped inside a frame or message
