@@ -7,6 +7,8 @@ by the server's CPU time, from /proc). Then memory per idle open socket:
 the server's RSS before and after 5,000 sockets are opened and left idle.
 
 usage: ws_run.py BUILD_BENCH_DIR [--seconds 5] [--reps 3] [--idle 5000]
+(BUILD_BENCH_DIR: a release build with -Dbenchmarks=true, as run.sh makes;
+Boost from libboost-dev for the Beast peer, node and npm for Node's.)
 Writes benchmarks/load/ws-last-run.md.
 """
 import argparse
@@ -119,6 +121,13 @@ def main():
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--idle", type=int, default=5000)  # under the default connection limit
     args = parser.parse_args()
+    # Builds what it runs (release build-bench: benchmarks/load/run.sh sets it
+    # up) and the Node peer's npm package.
+    subprocess.run(["ninja", "-C", args.build, "benchmarks/bench_ws_server",
+                    "benchmarks/beast_ws_server", "benchmarks/ws_load"], check=True)
+    if not os.path.isdir(os.path.join(HERE, "node_ws", "node_modules", "ws")):
+        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"],
+                       cwd=os.path.join(HERE, "node_ws"), check=True)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     load = os.path.join(args.build, "benchmarks", "ws_load")
