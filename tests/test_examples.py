@@ -14,25 +14,7 @@ import sys
 import tempfile
 import time
 
-from e2e_support import check, free_port, summary
-
-
-def start(binary, *args, env=None):
-    port = free_port()
-    proc = subprocess.Popen([binary, "--port", str(port), *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return proc, port
-        except OSError:
-            if proc.poll() is not None:
-                break
-            time.sleep(0.05)
-    proc.kill()
-    out, err = proc.communicate()
-    raise RuntimeError(f"{binary} did not start: {out}\n{err}")
+from e2e_support import check, free_port, start_example as start, summary
 
 
 def request(port, method, path, body=None):

@@ -158,28 +158,27 @@ def drain(binary, path, *args):
     check(proc.returncode == 0, f"drain {path}: exits 0 (got {proc.returncode}; {err!r})")
 
 
+def against(binary, coroutine, *args):
+    """Runs `coroutine(port)` against the example, then stops it with SIGTERM."""
+    proc, port = start_example(binary, *args)
+    try:
+        asyncio.run(coroutine(port))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=20)
+
+
+async def echo_clients(port):
+    await echo_with_websockets(port)
+    echo_with_wsproto(port)
+    handshake_refusals(port)
+
+
 def main():
     echo, live, chat = sys.argv[1], sys.argv[2], sys.argv[3]
-    proc, port = start_example(echo)
-    try:
-        asyncio.run(echo_with_websockets(port))
-        echo_with_wsproto(port)
-        handshake_refusals(port)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.communicate(timeout=20)
-    proc, port = start_example(live, "--threads", "2")
-    try:
-        asyncio.run(live_pages(port))
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.communicate(timeout=20)
-    proc, port = start_example(chat, "--threads", "2")
-    try:
-        asyncio.run(chat_rooms(port))
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.communicate(timeout=20)
+    against(echo, echo_clients)
+    against(live, live_pages, "--threads", "2")
+    against(chat, chat_rooms, "--threads", "2")
     drain(echo, "/echo")
     drain(live, "/live", "--threads", "2")
     return summary()

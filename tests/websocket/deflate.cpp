@@ -34,6 +34,15 @@ application deflate_echo(deflate_options options = {}) {
     return app;
 }
 
+// Opens a socket that offers permessage-deflate, and checks it was accepted.
+testing::stream open_deflate_socket(test::memory_server& server) {
+    auto client = server.connect();
+    client.send(upgrade_request("/echo", "Sec-WebSocket-Extensions: permessage-deflate\r\n"));
+    server.poll();
+    CHECK(client.received() == switching("Sec-WebSocket-Extensions: permessage-deflate\r\n"));
+    return client;
+}
+
 } // namespace
 
 TEST_CASE("offers: parameters as RFC 7692 §7.1 defines them; a bad offer is declined") {
@@ -69,10 +78,7 @@ TEST_CASE("offers: parameters as RFC 7692 §7.1 defines them; a bad offer is dec
 TEST_CASE("messages: RFC 7692 §7.2.3's 'Hello', compressed, then again with the context kept") {
     auto app = deflate_echo({.min_size = 0});
     test::memory_server server(app);
-    auto client = server.connect();
-    client.send(upgrade_request("/echo", "Sec-WebSocket-Extensions: permessage-deflate\r\n"));
-    server.poll();
-    CHECK(client.received() == switching("Sec-WebSocket-Extensions: permessage-deflate\r\n"));
+    auto client = open_deflate_socket(server);
     // §7.2.3.1: "Hello" in one compressed frame.
     const std::string hello = "\xf2\x48\xcd\xc9\xc9\x07\x00"s;
     client.send(client_frame(0xc1, hello));
@@ -150,10 +156,7 @@ TEST_CASE("errors: RSV1 without the extension, on a continuation, corrupt data, 
         auto app = deflate_echo({.min_size = 0});
         app.ws_router.options.max_message_bytes = 1000;
         test::memory_server server(app);
-        auto client = server.connect();
-        client.send(upgrade_request("/echo", "Sec-WebSocket-Extensions: permessage-deflate\r\n"));
-        server.poll();
-        CHECK(client.received() == switching("Sec-WebSocket-Extensions: permessage-deflate\r\n"));
+        auto client = open_deflate_socket(server);
         client.send(c.bytes);
         server.poll();
         CHECK(client.received() == server_frame(0x88, c.close));
@@ -167,10 +170,7 @@ TEST_CASE("limits: a compressed message of exactly max_message_bytes is whole; o
         auto app = deflate_echo({.min_size = 100000}); // echoes go back uncompressed
         app.ws_router.options.max_message_bytes = 1000;
         test::memory_server server(app);
-        auto client = server.connect();
-        client.send(upgrade_request("/echo", "Sec-WebSocket-Extensions: permessage-deflate\r\n"));
-        server.poll();
-        CHECK(client.received() == switching("Sec-WebSocket-Extensions: permessage-deflate\r\n"));
+        auto client = open_deflate_socket(server);
         std::string compressed;
         detail::deflate_compression(deflate_options{}, 15, 15, false, false)
             .compress(std::string(size, 'z'), compressed);
