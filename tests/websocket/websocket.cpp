@@ -9,8 +9,11 @@
 #include "../support/run_coroutine.hpp"
 #include "websocket_frames.hpp"
 
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
 #include <asio/io_context.hpp>
 #include <asio/use_awaitable.hpp>
 
@@ -489,4 +492,169 @@ TEST_CASE("min_message_rate: whole messages, however far apart, are never too sl
         client.send(client_frame(0x8a, "")); // the pong
         server.poll();
     }
+}
+
+TEST_CASE("review: the drain deadline cancels a handler while a write is in flight") {
+    application app;
+    app.ws_router.add("/big", [](websocket& ws) -> awaitable<void> {
+        co_await ws.accept();
+        co_await ws.send(std::string(300'000, 'b')); // the client reads none of it
+        while (co_await ws.receive()) {
+        }
+    });
+    test::memory_server server(app);
+    auto client = server.connect([](testing::stream& s) { s.buffer_limit(1000); });
+    client.send(upgrade_request("/big"));
+    server.poll();
+    server.drain(0ms); // past the deadline at once: every connection is cancelled
+    for (int i = 0; i < 100 && server.connections() > 0; ++i) {
+        server.poll();
+        client.discard();
+    }
+    CHECK(server.connections() == 0); // finish() ran, waited for the write, let go
+}
+
+TEST_CASE("review: a sender cancelled by || in the middle of its write does not hang the close") {
+    using namespace asio::experimental::awaitable_operators;
+    application app;
+    app.ws_router.add("/duplex", [](websocket& ws) -> awaitable<void> {
+        co_await ws.accept();
+        const auto read = [](websocket& w) -> awaitable<void> {
+            while (co_await w.receive()) {
+            }
+        };
+        const auto push = [](websocket& w) -> awaitable<void> {
+            co_await w.send(std::string(100'000, 'p'));
+            event never;
+            co_await never.wait();
+        };
+        co_await (read(ws) || push(ws));
+    });
+    test::memory_server server(app);
+    auto client = server.connect([](testing::stream& s) { s.buffer_limit(1000); });
+    client.send(upgrade_request("/duplex"));
+    server.poll();
+    client.send(client_frame(0x88, close_payload(1000))); // the reader ends; push is cancelled
+    std::string got;
+    for (int i = 0; i < 100'000 && !client.peer_closed(); ++i) {
+        server.poll();
+        got += client.received();
+    }
+    const std::string expected = switching() + server_frame(0x81, std::string(100'000, 'p')) +
+                                 server_frame(0x88, close_payload(1000));
+    CHECK(got.size() == expected.size());
+    CHECK(got == expected);
+    CHECK(client.peer_closed());
+    server.poll();
+    CHECK(server.connections() == 0);
+}
+
+TEST_CASE("review: a send whose caller is cancelled still goes out; the socket stays open") {
+    websocket_options options;
+    options.send_queue_bytes = 16;
+    application app;
+    app.ws_router.options = options;
+    websocket_sender handle;
+    app.ws_router.add("/feed", [&handle](websocket& ws) -> awaitable<void> {
+        co_await ws.accept();
+        handle = ws.sender();
+        co_await ws.send(std::string(300, 'a')); // fills the socket
+        while (co_await ws.receive()) {
+        }
+    });
+    test::memory_server server(app);
+    auto client = server.connect([](testing::stream& s) { s.buffer_limit(200); });
+    client.send(upgrade_request("/feed"));
+    server.poll();
+    REQUIRE(handle);
+    // Two senders on another loop: the second waits for room; it is cancelled.
+    asio::io_context other;
+    asio::cancellation_signal cancel;
+    const auto send_from = [](websocket_sender h, std::string text) -> awaitable<void> {
+        co_await h.send(std::move(text));
+    };
+    asio::co_spawn(other, send_from(handle, "first: queued"), asio::detached);
+    asio::co_spawn(other, send_from(handle, "second: waits"),
+                   asio::bind_cancellation_slot(cancel.slot(), asio::detached));
+    for (int i = 0; i < 10; ++i) {
+        other.poll();
+        server.poll();
+    }
+    cancel.emit(asio::cancellation_type::terminal);
+    std::string got;
+    for (int i = 0; i < 100; ++i) {
+        other.restart();
+        other.poll();
+        server.poll();
+        got += client.received();
+    }
+    CHECK(got == switching() + server_frame(0x81, std::string(300, 'a')) +
+                     server_frame(0x81, "first: queued") + server_frame(0x81, "second: waits"));
+    CHECK_FALSE(client.peer_closed());
+}
+
+TEST_CASE("review: a send on a temporary handle outlives it") {
+    application app;
+    websocket_sender handle;
+    app.ws_router.add("/feed", [&handle](websocket& ws) -> awaitable<void> {
+        co_await ws.accept();
+        handle = ws.sender();
+        while (co_await ws.receive()) {
+        }
+    });
+    test::memory_server server(app);
+    auto client = open_socket(server, "/feed");
+    asio::co_spawn(server.context(), websocket_sender(handle).send("from a temporary"),
+                   asio::detached);
+    server.poll();
+    CHECK(client.received() == server_frame(0x81, "from a temporary"));
+}
+
+TEST_CASE("review: a handler that never receives is not dropped for an unread pong") {
+    application app;
+    event done;
+    app.ws_router.add("/quiet", [&done](websocket& ws) -> awaitable<void> {
+        co_await ws.accept();
+        co_await done.wait(); // sends nothing, reads nothing
+    });
+    test::memory_server server(app);
+    auto client = open_socket(server, "/quiet");
+    server.sweep(21s);
+    CHECK(client.received() == "\x89\x00"s);
+    client.send(client_frame(0x8a, "")); // answered, but nobody reads it yet
+    server.poll();
+    server.sweep(45s);
+    CHECK_FALSE(client.peer_closed());
+    done.set();
+    server.poll();
+    CHECK(client.received() == server_frame(0x88, close_payload(1000)));
+}
+
+TEST_CASE("review: a socket accepted while the server drains is told 1001 with its 101") {
+    application app;
+    event gate;
+    app.ws_router.add("/late", [&gate](websocket& ws) -> awaitable<void> {
+        co_await gate.wait(); // the drain begins while the handler has not accepted yet
+        co_await ws.accept();
+        while (co_await ws.receive()) {
+        }
+    });
+    test::memory_server server(app);
+    auto client = server.connect();
+    client.send(upgrade_request("/late"));
+    server.poll();
+    server.drain(10s);
+    gate.set();
+    server.poll();
+    CHECK(client.received() ==
+          switching() + server_frame(0x88, close_payload(1001, "server shutting down")));
+}
+
+TEST_CASE("review: a handshake with a body is refused") {
+    auto app = echo_app();
+    test::memory_server server(app);
+    auto client = server.connect();
+    client.send(upgrade_request("/echo", "Content-Length: 2\r\n") + "hi");
+    server.poll();
+    CHECK(client.received().starts_with("HTTP/1.1 400 Bad Request\r\n"));
 }

@@ -52,11 +52,15 @@ public:
     // Writes what the socket takes at once, without waiting; returns how
     // much. Errors other than "would block" are returned in `ec`.
     virtual std::size_t write_now(std::string_view bytes, std::error_code& ec) = 0;
-    // Writes all of `bytes` (directly when the socket takes them).
+    // Writes all of `bytes`. Not cancellable (a protocol's frame is never
+    // cut short): close() ends it.
     virtual asio::awaitable<std::error_code> write_all(std::string_view bytes) = 0;
 
     // Closes the socket: pending operations end with an error.
     virtual void close() noexcept = 0;
+
+    // The server is draining (a taker that opens now says goodbye at once).
+    virtual bool stopping() const noexcept = 0;
 
     virtual asio::any_io_executor executor() const = 0;
 

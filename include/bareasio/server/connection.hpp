@@ -533,6 +533,7 @@ private:
     asio::awaitable<std::error_code> write_all(std::string_view bytes) override {
         return stream_.write_all(bytes);
     }
+    bool stopping() const noexcept override { return loop_.stopping(); }
     asio::any_io_executor executor() const override {
         return const_cast<connection_stream<Stream>&>(stream_).next_layer().get_executor();
     }

@@ -24,7 +24,9 @@
 #include <bareasio/server/output_queue.hpp>
 #include <bareasio/server/read_buffer.hpp>
 
+#include <asio/bind_cancellation_slot.hpp>
 #include <asio/buffer.hpp>
+#include <asio/cancellation_signal.hpp>
 #include <asio/error.hpp>
 #include <asio/socket_base.hpp>
 #include <asio/write.hpp>
@@ -165,9 +167,12 @@ public:
         }
         return 0;
     }
-    // ... and all of `bytes`, through the reactor, with no deadline.
+    // ... and all of `bytes`, through the reactor, with no deadline, and
+    // not cancellable: close() ends it.
     asio::awaitable<std::error_code> write_all(std::string_view bytes) {
-        auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(bytes), detail::use_tuple);
+        auto [ec, n] = co_await asio::async_write(
+            stream_, asio::buffer(bytes),
+            asio::bind_cancellation_slot(asio::cancellation_slot(), detail::use_tuple));
         co_return ec;
     }
 

@@ -54,13 +54,17 @@ inline bool valid_websocket_key(std::string_view key) noexcept {
 
 // Why a WebSocket request cannot be accepted, as the response it gets: 426
 // with Sec-WebSocket-Version: 13 for another version (RFC 6455 §4.4), 400
-// for a request that is not GET over HTTP/1.1 or lacks a valid key.
+// for a request that is not GET over HTTP/1.1, has a body, or lacks a
+// valid key.
 inline std::optional<response> refuse_handshake(const request& req) {
     const auto text = [](int status, std::string_view message) {
         return response(status, {}, text_writer(std::string(message) + "\n"));
     };
     if (req.method() != "GET" || req.version() < 11)
         return text(400, "a WebSocket handshake is a GET request over HTTP/1.1");
+    // Bytes after the head are frames: a body would be read as one.
+    if (req.head().chunked || req.head().content_length.value_or(0) != 0)
+        return text(400, "a WebSocket handshake has no body");
     const auto version = req.headers().get("sec-websocket-version");
     if (!version || trim_ows(*version) != "13") {
         response res = text(426, "this server speaks WebSocket version 13");

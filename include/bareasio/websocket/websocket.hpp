@@ -24,6 +24,8 @@
 #include <bareasio/websocket/message.hpp>
 #include <bareasio/websocket/options.hpp>
 
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/post.hpp>
 #include <asio/this_coro.hpp>
@@ -43,6 +45,8 @@ namespace bareasio {
 // A handle to send through a websocket from anywhere. Copies share the
 // socket; they keep only its queue alive, never the connection, so a
 // handle to a socket that has closed is safe and its sends return false.
+// Its sends reach the socket's event loop, so they must not outlive the
+// server: a handle kept past serve()'s return has nowhere to send.
 // Thread safety: every member is safe from any thread; sends run on the
 // socket's loop and co_await resumes the caller on its own executor.
 class websocket_sender {
@@ -53,10 +57,10 @@ public:
     // the queue full under the drop or close policy. With the wait policy
     // it waits for room (the client reads too slowly).
     asio::awaitable<bool> send(std::string text) const {
-        return send_as(opcode::text, std::move(text));
+        return send_as(session_, opcode::text, std::move(text));
     }
     asio::awaitable<bool> send_binary(std::string bytes) const {
-        return send_as(opcode::binary, std::move(bytes));
+        return send_as(session_, opcode::binary, std::move(bytes));
     }
 
     // Without waiting, from code that is not a coroutine: the message is
@@ -76,12 +80,19 @@ private:
     using session = detail::websocket_session;
     explicit websocket_sender(std::shared_ptr<session> s) : session_(std::move(s)) {}
 
-    asio::awaitable<bool> send_as(opcode op, std::string payload) const {
-        if (!session_) co_return false;
+    // Static, with the session by value: the coroutine may outlive the
+    // handle it was called on (co_spawn(ex, handle.send(x), detached)).
+    static asio::awaitable<bool> send_as(std::shared_ptr<session> s, opcode op,
+                                         std::string payload) {
+        if (!s || s->ended()) co_return false;
         const auto here = co_await asio::this_coro::executor;
-        if (here == session_->executor()) co_return co_await session_->send(op, payload);
+        if (here == s->executor()) co_return co_await s->send(op, payload);
+        // On the socket's loop; the caller's cancellation stays on its own
+        // thread (a cancelled caller's message is still sent).
+        const auto ex = s->executor();
         co_return co_await asio::co_spawn(
-            session_->executor(), send_on(session_, op, std::move(payload)), asio::use_awaitable);
+            ex, send_on(std::move(s), op, std::move(payload)),
+            asio::bind_cancellation_slot(asio::cancellation_slot(), asio::use_awaitable));
     }
 
     static asio::awaitable<bool> send_on(std::shared_ptr<session> s, opcode op,
@@ -90,7 +101,7 @@ private:
     }
 
     void post_send(opcode op, std::string payload) const {
-        if (!session_) return;
+        if (!session_ || session_->ended()) return;
         asio::post(session_->executor(), [s = session_, op, p = std::move(payload)] {
             if (s->current() != session::status::open) return;
             asio::co_spawn(s->executor(), try_on(s, op, p), asio::detached);

@@ -25,11 +25,16 @@
 #include <bareasio/websocket/utf8.hpp>
 
 #include <asio/awaitable.hpp>
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/error.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -67,6 +72,10 @@ public:
         last_heard_ = clock::now();
         pending_ = std::move(response);
         enter(status::open);
+        if (stop_pending_ || conn_->stopping()) { // accepted while the server drains
+            queue_close(close_code::going_away, "server shutting down");
+            enter(status::closing);
+        }
         co_await flush();
         if (pending_.empty()) std::string().swap(writing_bytes_); // the 101's, not a message's
     }
@@ -78,6 +87,8 @@ public:
         if (reading_) throw std::logic_error("websocket: receive() while another is in progress");
         reading_ = true;
         reader_guard guard{reading_};
+        // A ping sent while nobody read: its answer is read from now on.
+        if (ping_sent_ != clock::time_point{}) ping_sent_ = clock::now();
         if (delivered_) { // a cancelled receive() leaves its partial message
             delivered_ = false;
             release_if_large(message_);
@@ -87,7 +98,7 @@ public:
             if (status_ == status::closed || !conn_) co_return closed_message();
             const step got = parse();
             if (got == step::more) note_partial();
-            if (flush_due_) co_await flush();
+            if (flush_due_) kick();
             if (got == step::message) {
                 partial_since_ = {}; // a whole message came: the trickle check starts over
                 partial_bytes_ = 0;
@@ -149,20 +160,33 @@ public:
     // for the client's close within close_timeout, and lets go of the
     // connection. Nothing may call the connection after this.
     asio::awaitable<void> finish(bool failed) {
-        if (status_ == status::open)
-            co_await close(failed ? close_code::internal_error : close_code::normal, "");
-        while (status_ == status::closing && conn_) {
-            const auto m = co_await receive(); // data after our close is dropped
-            if (!m) break;
+        // The handler may have been cancelled (the drain deadline): the
+        // close handshake and the wait for the last write run regardless.
+        co_await asio::this_coro::reset_cancellation_state();
+        co_await asio::this_coro::throw_if_cancelled(false);
+        try {
+            if (status_ == status::open)
+                co_await close(failed ? close_code::internal_error : close_code::normal, "");
+            while (status_ == status::closing && conn_) {
+                const auto m = co_await receive(); // data after our close is dropped
+                if (!m) break;
+            }
+        } catch (const std::exception&) {
+            // A failed write or read: the socket is done either way.
         }
         if (conn_) conn_->close();
         while (writing_) {
             written_.clear();
-            co_await written_.wait();
+            co_await written_.wait(
+                asio::bind_cancellation_slot(asio::cancellation_slot(), asio::use_awaitable));
         }
         conn_ = nullptr;
+        ended_.store(true, std::memory_order_release);
         enter(status::closed);
     }
+
+    // True once finish() let go of the connection; any thread may ask.
+    bool ended() const noexcept { return ended_.load(std::memory_order_acquire); }
 
     // ---- upgrade_hooks: the loop's sweeper and graceful stop ------------------------------
 
@@ -178,7 +202,8 @@ public:
         }
         if (options_.ping_interval.count() == 0 || status_ != status::open) return;
         if (ping_sent_ != clock::time_point{}) {
-            if (now - ping_sent_ >= options_.ping_timeout) drop(); // no answer
+            // No answer: only a pending receive() would have read it.
+            if (reading_ && now - ping_sent_ >= options_.ping_timeout) drop();
         } else if (now - last_heard_ >= options_.ping_interval) {
             ping_sent_ = now;
             append_frame(opcode::ping, "");
@@ -187,6 +212,7 @@ public:
     }
 
     void stop() override {
+        if (status_ == status::connecting) stop_pending_ = true; // see open()
         if (!conn_ || status_ != status::open) return;
         queue_close(close_code::going_away, "server shutting down");
         enter(status::closing);
@@ -448,11 +474,18 @@ private:
     }
 
     // Writes the queue, unless another coroutine is writing (it takes
-    // what was queued meanwhile). A failed write fails the connection.
+    // what was queued meanwhile). A failed write fails the connection. A
+    // writer that is cancelled writes the queue first (writes are not
+    // cancellable: a frame is never cut) and throws after.
     asio::awaitable<void> flush() {
         flush_due_ = false;
         if (writing_ || !conn_) co_return;
         writing_ = true;
+        writer_guard guard{*this};
+        // The writer's own cancellation waits until the queue is written:
+        // a frame cut short would corrupt the stream for everyone.
+        const bool throws = co_await asio::this_coro::throw_if_cancelled();
+        co_await asio::this_coro::throw_if_cancelled(false);
         std::error_code ec;
         while (!pending_.empty() && !ec) {
             writing_bytes_.swap(pending_);
@@ -461,8 +494,8 @@ private:
             release_if_large(writing_bytes_);
             writing_bytes_.clear();
         }
-        writing_ = false;
-        written_.set();
+        co_await asio::this_coro::throw_if_cancelled(throws);
+        guard.done = true;
         if (ec) {
             pending_.clear();
             lost();
@@ -472,13 +505,51 @@ private:
         }
     }
 
-    // Writes `bytes` directly when the socket takes them, else waits.
+    // Ends a flush however it ends (bad_alloc included): the next writer may
+    // start, waiters wake, and what is still queued has a writer.
+    struct writer_guard {
+        websocket_session& self;
+        bool done = false;
+        ~writer_guard() {
+            self.writing_ = false;
+            self.written_.set();
+            if (!done && !self.pending_.empty()) self.write_in_background();
+        }
+    };
+
+    // Writes `bytes` directly when the socket takes them, else through the
+    // reactor, at most write_piece at a time: write_timeout is the time a
+    // piece may take, so a client that reads steadily is never dropped.
     asio::awaitable<std::error_code> write(std::string_view bytes) {
         std::error_code ec;
-        const std::size_t n = conn_->write_now(bytes, ec);
-        if (ec || n == bytes.size()) co_return ec;
-        write_started_ = clock::now();
-        co_return co_await conn_->write_all(bytes.substr(n));
+        bytes.remove_prefix(conn_->write_now(bytes, ec));
+        while (!ec && !bytes.empty()) {
+            const auto piece = bytes.substr(0, write_piece);
+            write_started_ = clock::now();
+            ec = co_await conn_->write_all(piece);
+            bytes.remove_prefix(piece.size());
+        }
+        co_return ec;
+    }
+    static constexpr std::size_t write_piece = 64 * 1024;
+
+    // Writes what the reader queued (a pong, the answer to a close) without
+    // awaiting, so that a cancelled receive() loses nothing: at once when
+    // the socket takes it, else in a writer of the socket's own.
+    void kick() {
+        flush_due_ = false;
+        if (writing_ || !conn_ || pending_.empty()) return;
+        std::error_code ec;
+        pending_.erase(0, conn_->write_now(pending_, ec));
+        if (ec) {
+            pending_.clear();
+            lost();
+            conn_->close();
+        } else if (!pending_.empty()) {
+            write_in_background();
+        } else if (close_after_write_) {
+            conn_->close();
+        }
     }
 
     // From the sweeper or a stop: writes what it queued, in a coroutine
@@ -520,6 +591,8 @@ private:
     std::string writing_bytes_; // frames being written
     bool writing_ = false;
     bool flush_due_ = false;
+    bool stop_pending_ = false; // stop() came before the socket was open
+    std::atomic<bool> ended_{false};
     bool close_after_write_ = false;
     // Set when the queue is taken for writing (it has room), when a write
     // ends and when the socket closes; whoever waits checks why.
