@@ -658,3 +658,33 @@ TEST_CASE("review: a handshake with a body is refused") {
     server.poll();
     CHECK(client.received().starts_with("HTTP/1.1 400 Bad Request\r\n"));
 }
+
+TEST_CASE("review: write_timeout is per 64 KiB piece: a client that keeps reading is not dropped") {
+    application app;
+    app.ws_router.add("/big", [](websocket& ws) -> awaitable<void> {
+        co_await ws.accept();
+        co_await ws.send_binary(std::string(300'000, 'b'));
+        while (co_await ws.receive()) {
+        }
+    });
+    test::memory_server server(app);
+    auto client = server.connect([](testing::stream& s) { s.buffer_limit(64 * 1024); });
+    client.send(upgrade_request("/big"));
+    server.poll();
+    std::string got = client.received(); // the 101 and the first 64 KiB
+    // The write started a second ago; the client now takes more, and a new
+    // piece starts. (Real time passes once here: the sweeper's clock
+    // cannot move a piece's start, only its own now.)
+    std::this_thread::sleep_for(1100ms);
+    while (got.size() < 160'000) {
+        server.poll();
+        got += client.received();
+    }
+    server.sweep(9500ms); // 10.6 s after the write began, 9.5 s after the piece did
+    CHECK_FALSE(client.peer_closed());
+    for (int i = 0; i < 1000 && got.size() < switching().size() + 300'010; ++i) {
+        server.poll();
+        got += client.received();
+    }
+    CHECK(got == switching() + server_frame(0x82, std::string(300'000, 'b')));
+}
