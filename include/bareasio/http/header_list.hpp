@@ -36,17 +36,20 @@ inline constexpr std::string_view trim_ows(std::string_view s) noexcept {
     return s;
 }
 
+// The next item of the comma-separated list `list`, trimmed; `list` keeps
+// what follows it.
+inline std::string_view next_list_item(std::string_view& list) noexcept {
+    const auto comma = list.find(',');
+    const auto item = trim_ows(list.substr(0, comma));
+    list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+    return item;
+}
+
 // True when the comma-separated list `list` holds `token` (case-insensitive),
 // as in `Connection: keep-alive, Upgrade`.
 inline bool contains_token(std::string_view list, std::string_view token) noexcept {
-    while (!list.empty()) {
-        auto comma = list.find(',');
-        auto item = list.substr(0, comma);
-        item = trim_ows(item);
-        if (iequals(item, token)) return true;
-        if (comma == std::string_view::npos) break;
-        list.remove_prefix(comma + 1);
-    }
+    while (!list.empty())
+        if (iequals(next_list_item(list), token)) return true;
     return false;
 }
 

@@ -209,9 +209,7 @@ inline std::unique_ptr<message_compression> negotiate_deflate(const deflate_opti
         if (!iequals(field.name, "sec-websocket-extensions")) continue;
         std::string_view list = field.value;
         while (!list.empty()) {
-            const auto comma = list.find(',');
-            const auto offer = parse_deflate_offer(list.substr(0, comma));
-            list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+            const auto offer = parse_deflate_offer(next_list_item(list));
             if (!offer || offer->server_max_window_bits == 8) continue; // zlib cannot do 8
             int server_bits = options.server_max_window_bits;
             accepted = "permessage-deflate";

@@ -83,12 +83,8 @@ inline std::vector<std::string_view> offered_subprotocols(const header_list& hea
     for (const auto& f : headers) {
         if (!iequals(f.name, "sec-websocket-protocol")) continue;
         std::string_view list = f.value;
-        while (!list.empty()) {
-            const auto comma = list.find(',');
-            const auto item = trim_ows(list.substr(0, comma));
-            if (!item.empty()) offered.push_back(item);
-            list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
-        }
+        while (!list.empty())
+            if (const auto item = next_list_item(list); !item.empty()) offered.push_back(item);
     }
     return offered;
 }
