@@ -1,0 +1,272 @@
+// redis::shared_event against a real redis-server started by the test. Each
+// "instance" is an event loop on its own thread with its own shared_event on
+// the same key, as separate processes would have: a set on one wakes waiters
+// on another; Redis stopped, restarted empty, down at startup; bursts from
+// several instances; a subscriber Redis cuts off at its output-buffer limit.
+#include <bareasio/redis/shared_event.hpp>
+
+#include "../support/doctest.hpp"
+#include "../support/redis_server.hpp"
+#include "../support/run_coroutine.hpp"
+#include <bareasio/redis/connection.hpp>
+
+#include <asio/co_spawn.hpp>
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
+#include <asio/use_future.hpp>
+
+#include <chrono>
+#include <functional>
+#include <future>
+#include <optional>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace bareasio;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Fast retries so the tests spend little time in back-off.
+const redis::shared_event_options quick{.connect_timeout = 3000ms,
+                                        .reply_timeout = 2000ms,
+                                        .ping_interval = 200ms,
+                                        .reconnect_delay = 50ms,
+                                        .max_reconnect_delay = 200ms};
+
+struct instance {
+    asio::io_context io;
+    asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
+    redis::shared_event ev;
+    std::thread thread{[this] { io.run(); }};
+
+    explicit instance(std::string key) : ev(std::move(key)) {}
+    ~instance() {
+        close();
+        work.reset();
+        thread.join();
+    }
+
+    void connect(const std::string& url, redis::shared_event_options options = quick) {
+        asio::co_spawn(io, ev.connect(io.get_executor(), url, options), asio::use_future).get();
+    }
+    void close() { asio::co_spawn(io, ev.close(), asio::use_future).get(); }
+    // A wait started on this instance's loop; ready when it completes.
+    std::future<void> wait() { return asio::co_spawn(io, ev.wait(), asio::use_future); }
+};
+
+// Polls `condition` for up to 10 s: convergence has a bound, not a timing.
+bool eventually(const std::function<bool()>& condition) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (condition()) return true;
+        std::this_thread::sleep_for(5ms);
+    }
+    return condition();
+}
+
+// The state Redis holds for `key`: "epoch version state" fields.
+std::vector<std::string> stored(const test::redis_server& redis, const std::string& key) {
+    asio::io_context io;
+    std::vector<std::string> fields;
+    test::run_coroutine(io, [&]() -> asio::awaitable<void> {
+        redis::connection c(io.get_executor());
+        co_await c.connect(redis::endpoint::parse(redis.url()), 2s);
+        auto r = co_await c.command("HMGET", key, "epoch", "version", "state");
+        for (std::size_t i = 0; i < r.size(); ++i)
+            fields.emplace_back(r[i].text());
+    });
+    return fields;
+}
+
+} // namespace
+
+TEST_CASE("before connect() it is a local event") {
+    redis::shared_event ev("local");
+    CHECK_FALSE(ev.is_set());
+    CHECK_FALSE(ev.connected());
+    ev.set();
+    CHECK(ev.is_set());
+    asio::io_context io;
+    test::run_coroutine(io, [&]() -> asio::awaitable<void> {
+        CHECK(co_await ev.wait_for(1ms)); // set: at once
+        ev.clear();
+        CHECK_FALSE(co_await ev.wait_for(1ms));
+    });
+}
+
+TEST_CASE("a set on one instance wakes a waiter on another; a clear reaches it too") {
+    test::redis_server redis;
+    instance a("t:wake"), b("t:wake");
+    a.connect(redis.url());
+    b.connect(redis.url());
+    CHECK(a.ev.connected());
+    CHECK_FALSE(b.ev.is_set());
+    auto woken = b.wait();
+    a.ev.set();
+    CHECK(a.ev.is_set()); // at once where it was set
+    REQUIRE(woken.wait_for(10s) == std::future_status::ready);
+    woken.get();
+    CHECK(b.ev.is_set());
+    b.ev.clear();
+    CHECK(eventually([&] { return !a.ev.is_set(); }));
+    auto fields = stored(redis, "t:wake");
+    CHECK(fields[1] == "3"); // created, set, cleared
+    CHECK(fields[2] == "0");
+}
+
+TEST_CASE("the first instance writes its state; later ones adopt Redis's") {
+    test::redis_server redis;
+    instance a("t:join"), b("t:join");
+    a.ev.set(); // local before connecting
+    a.connect(redis.url());
+    CHECK(stored(redis, "t:join")[2] == "1");
+    CHECK_FALSE(b.ev.is_set());
+    b.connect(redis.url());
+    CHECK(b.ev.is_set()); // Redis's state wins on joining
+}
+
+TEST_CASE("Redis down at startup: connect() fails within its timeout, naming the address") {
+    std::uint16_t port;
+    {
+        test::redis_server redis;
+        port = redis.port();
+    }
+    instance a("t:down");
+    auto options = quick;
+    options.connect_timeout = 500ms;
+    const auto url = "redis://127.0.0.1:" + std::to_string(port);
+    try {
+        a.connect(url, options);
+        FAIL("connect() succeeded with no Redis");
+    } catch (const std::runtime_error& e) {
+        CHECK(std::string(e.what()).find("127.0.0.1:" + std::to_string(port)) != std::string::npos);
+    }
+    CHECK_FALSE(a.ev.connected());
+    a.ev.set(); // still a working local event
+    CHECK(a.ev.is_set());
+}
+
+TEST_CASE("Redis stopped: both keep their state; a change made meanwhile reaches the other once it "
+          "is back") {
+    test::redis_server redis;
+    instance a("t:outage"), b("t:outage");
+    a.connect(redis.url());
+    b.connect(redis.url());
+    a.ev.set();
+    REQUIRE(eventually([&] { return b.ev.is_set(); }));
+    redis.stop();
+    REQUIRE(eventually([&] { return !a.ev.connected() && !b.ev.connected(); }));
+    CHECK(b.ev.is_set()); // serving from the mirror
+    a.ev.clear();         // made while Redis is away
+    CHECK_FALSE(a.ev.is_set());
+    CHECK(b.ev.is_set());
+    redis.start(); // back, and empty
+    CHECK(eventually([&] { return a.ev.connected() && b.ev.connected(); }));
+    CHECK(eventually([&] { return !b.ev.is_set() && !a.ev.is_set(); }));
+    CHECK(a.ev.reconnects() >= 1);
+    CHECK(stored(redis, "t:outage")[2] == "0");
+}
+
+TEST_CASE("Redis restarted empty: a new epoch, and the state is established again") {
+    test::redis_server redis;
+    instance a("t:epoch"), b("t:epoch");
+    a.connect(redis.url());
+    b.connect(redis.url());
+    b.ev.set();
+    REQUIRE(eventually([&] { return a.ev.is_set(); }));
+    const auto before = stored(redis, "t:epoch");
+    redis.stop();
+    redis.start();
+    REQUIRE(eventually([&] { return a.ev.connected() && b.ev.connected(); }));
+    CHECK(eventually([&] { return stored(redis, "t:epoch")[2] == "1"; }));
+    const auto after = stored(redis, "t:epoch");
+    CHECK(after[0] != before[0]);
+    CHECK(a.ev.is_set());
+    CHECK(b.ev.is_set());
+    a.ev.clear(); // and it works in the new epoch
+    CHECK(eventually([&] { return !b.ev.is_set(); }));
+}
+
+TEST_CASE("a burst of changes from several instances converges to Redis's last state") {
+    test::redis_server redis;
+    std::vector<std::unique_ptr<instance>> all;
+    for (int i = 0; i < 3; ++i) {
+        all.push_back(std::make_unique<instance>("t:burst"));
+        all.back()->connect(redis.url());
+    }
+    std::vector<std::thread> writers;
+    for (int i = 0; i < 3; ++i)
+        writers.emplace_back([&, i] {
+            std::mt19937 random(i);
+            for (int n = 0; n < 500; ++n)
+                random() % 2 ? all[i]->ev.set() : all[i]->ev.clear();
+        });
+    for (auto& w : writers)
+        w.join();
+    bool final_state = false;
+    CHECK(eventually([&] {
+        auto fields = stored(redis, "t:burst");
+        final_state = fields[2] == "1";
+        for (auto& inst : all)
+            if (inst->ev.is_set() != final_state) return false;
+        return fields[1] == "1500" || std::stoll(fields[1]) >= 1500;
+    }));
+    for (auto& inst : all)
+        CHECK(inst->ev.is_set() == final_state);
+}
+
+TEST_CASE("a subscriber Redis cuts off at its output-buffer limit reconnects and resyncs") {
+    test::redis_server redis;
+    instance a("t:slow"), b("t:slow");
+    a.connect(redis.url());
+    b.connect(redis.url());
+    const auto epoch = stored(redis, "t:slow")[0];
+    asio::io_context io;
+    test::run_coroutine(io, [&]() -> asio::awaitable<void> {
+        redis::connection c(io.get_executor());
+        co_await c.connect(redis::endpoint::parse(redis.url()), 2s);
+        co_await c.command("CONFIG", "SET", "client-output-buffer-limit", "pubsub 64kb 32kb 1");
+    });
+    // Block a's loop: its subscriber stops reading while 24 MB are published
+    // (stale states, which a would ignore): more than the kernel's socket
+    // buffers hold, so Redis's output buffer for it passes its limit and
+    // Redis closes it.
+    std::promise<void> release;
+    auto blocked = release.get_future().share();
+    asio::post(a.io, [blocked] { blocked.wait(); });
+    test::run_coroutine(io, [&]() -> asio::awaitable<void> {
+        redis::connection c(io.get_executor());
+        co_await c.connect(redis::endpoint::parse(redis.url()), 2s);
+        const std::string stale = epoch + " " + std::string(8000, '0') + " 1";
+        for (int i = 0; i < 3000; ++i)
+            c.queue("PUBLISH", "t:slow", stale);
+        co_await c.flush();
+        for (int i = 0; i < 3000; ++i)
+            co_await c.read();
+    });
+    b.ev.set(); // published while a's subscriber is gone
+    REQUIRE(eventually([&] { return b.ev.is_set(); }));
+    release.set_value();
+    CHECK(eventually([&] { return a.ev.reconnects() >= 1 && a.ev.is_set(); }));
+    CHECK(a.ev.connected());
+}
+
+TEST_CASE("close() stops the task and leaves a local event") {
+    test::redis_server redis;
+    instance a("t:close"), b("t:close");
+    a.connect(redis.url());
+    b.connect(redis.url());
+    a.close();
+    CHECK_FALSE(a.ev.connected());
+    b.ev.set();
+    REQUIRE(eventually([&] { return stored(redis, "t:close")[2] == "1"; }));
+    std::this_thread::sleep_for(100ms);
+    CHECK_FALSE(a.ev.is_set()); // no longer follows Redis
+    a.ev.set();
+    CHECK(a.ev.is_set());
+}

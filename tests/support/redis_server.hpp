@@ -1,0 +1,98 @@
+// A real redis-server for tests and benchmarks: started on a free loopback
+// port with no persistence (a restart comes back empty), stopped with
+// SIGTERM, restartable on the same port. Needs redis-server in PATH
+// (Debian: redis-server).
+#pragma once
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+namespace test {
+
+class redis_server {
+public:
+    redis_server() : port_(free_port()) { start(); }
+    ~redis_server() { stop(); }
+    redis_server(const redis_server&) = delete;
+    redis_server& operator=(const redis_server&) = delete;
+
+    std::uint16_t port() const noexcept { return port_; }
+    std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
+
+    // Starts it (again, empty) and waits until it accepts connections.
+    void start() {
+        std::vector<std::string> args = {
+            "redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "",
+            "--appendonly", "no",     "--loglevel",          "warning"};
+        std::vector<char*> argv;
+        for (auto& a : args)
+            argv.push_back(a.data());
+        argv.push_back(nullptr);
+        // Its log (startup banners, warnings) goes to /dev/null.
+        posix_spawn_file_actions_t quiet;
+        posix_spawn_file_actions_init(&quiet);
+        posix_spawn_file_actions_addopen(&quiet, 1, "/dev/null", O_WRONLY, 0);
+        const int failed =
+            posix_spawnp(&pid_, "redis-server", &quiet, nullptr, argv.data(), environ);
+        posix_spawn_file_actions_destroy(&quiet);
+        if (failed)
+            throw std::runtime_error(
+                "cannot run redis-server (Debian: apt-get install redis-server)");
+        for (int i = 0; i < 500 && !accepts(); ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        if (!accepts()) throw std::runtime_error("redis-server did not start");
+    }
+
+    // Stops it (SIGTERM) and waits for it to exit.
+    void stop() {
+        if (pid_ <= 0) return;
+        ::kill(pid_, SIGTERM);
+        int status = 0;
+        ::waitpid(pid_, &status, 0);
+        pid_ = -1;
+    }
+
+private:
+    static std::uint16_t free_port() {
+        int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+        socklen_t len = sizeof addr;
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+        ::close(fd);
+        return ntohs(addr.sin_port);
+    }
+
+    bool accepts() const {
+        int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons(port_);
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+        ::close(fd);
+        return ok;
+    }
+
+    std::uint16_t port_;
+    pid_t pid_ = -1;
+};
+
+} // namespace test
