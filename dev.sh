@@ -14,10 +14,13 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-packages=(meson ninja-build g++ pkg-config python3 libasio-dev node-llhttp nlohmann-json3-dev doctest-dev zlib1g-dev)
-# The tests also drive the examples with curl, behind Debian's nginx, and
-# with the WebSocket clients of python3-websockets and python3-wsproto.
-test_packages=(nginx-light curl python3-websockets python3-wsproto)
+# libhiredis-dev: the seed's example shares its event through Redis (--redis).
+packages=(meson ninja-build g++ pkg-config python3 libasio-dev node-llhttp nlohmann-json3-dev doctest-dev
+          zlib1g-dev libhiredis-dev)
+# The tests also drive the examples with curl, behind Debian's nginx, with
+# the WebSocket clients of python3-websockets and python3-wsproto, and
+# against a real redis-server each test starts on a free port.
+test_packages=(nginx-light curl python3-websockets python3-wsproto redis-server)
 
 install_missing() {
     local missing=() p
@@ -61,7 +64,7 @@ test-asan)
         meson test -C build-asan --print-errorlogs "$@"
     ;;
 test-tsan)
-    install_missing "${packages[@]}"
+    install_missing "${packages[@]}" redis-server
     setup build-tsan -Db_sanitize=thread -Db_lundef=false -Dexamples=false --buildtype=debug
     TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
         meson test -C build-tsan --print-errorlogs --suite threads "$@"
@@ -87,7 +90,7 @@ fuzz)
         build-fuzz/corpus tests/fuzz/corpus
     ;;
 browser)
-    install_missing "${packages[@]}"
+    install_missing "${packages[@]}" redis-server
     setup build
     ninja -C build examples/event_toggle examples/websocket_live examples/websocket_echo
     exec tests/browser/run.sh build/examples/event_toggle build/examples/websocket_live \

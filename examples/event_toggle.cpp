@@ -3,14 +3,20 @@
 // shows "Set" or "Clear"; the button POSTs True/False to /change_event.
 // The event lives in the application's typed info and, unlike asyncio's,
 // cannot belong to the wrong loop: each wait resumes on its own executor.
+// With --redis, every instance pointed at that Redis shares the event: a
+// click on one changes the page on all (run several behind nginx).
 //     ./event_toggle [--port 9009]      then open http://127.0.0.1:9009
+//     ./event_toggle --port 9009 --redis redis://127.0.0.1:6379
+//     ./event_toggle --port 9010 --redis redis://127.0.0.1:6379
 #include <bareasio/bareasio.hpp>
+#include <bareasio/redis/shared_event.hpp> // links hiredis
 
 using namespace bareasio;
 using namespace std::chrono_literals;
 
 struct state {
-    event toggled;
+    // A local event until connected to Redis; then shared through it.
+    redis::shared_event toggled{"bareasio:event_toggle"};
 };
 
 static std::string render_page(bool is_set) {
@@ -52,8 +58,20 @@ awaitable<response> change_event(request& req) {
 }
 
 int main(int argc, char** argv) {
+    std::string redis_url; // empty: the event stays in this process
+    auto config =
+        config_from_args(argc, argv, {.port = 9009},
+                         {cli_option("--redis", redis_url, "URL",
+                                     "share the event through Redis (redis://host:port/db)")});
     application app{state{}};
     app.http_router.add({"GET"}, "/", get_index);
     app.http_router.add({"POST"}, "/change_event", change_event);
-    return serve(app, config_from_args(argc, argv, {.port = 9009}));
+    if (!redis_url.empty())
+        app.lifespan.add(
+            "redis",
+            [&](lifespan_context& ctx) {
+                return ctx.info<state>().toggled.connect(ctx.executor, redis_url);
+            },
+            [](lifespan_context& ctx) { return ctx.info<state>().toggled.close(); });
+    return serve(app, config);
 }

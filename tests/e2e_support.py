@@ -48,3 +48,21 @@ def start_example(binary, *args, env=None):
     proc.kill()
     out, err = proc.communicate()
     raise RuntimeError(f"{binary} did not start: {out}\n{err}")
+
+
+def start_redis(port=None):
+    """Starts Debian's redis-server on a free loopback port (or `port`) with
+    no persistence, so a restart comes back empty; returns (process, port)."""
+    port = port or free_port()
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
+                             "--save", "", "--appendonly", "no", "--loglevel", "warning"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc, port
+        except OSError:
+            time.sleep(0.02)
+    proc.kill()
+    raise RuntimeError("redis-server did not start (Debian: apt-get install redis-server)")

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """bareasio as a meson subproject of a user's project: both dependencies
-build and link (the seed example, header-only and separate), and none of
+build and link (the seed example with its Redis event, header-only and
+separate), and none of
 bareasio's tests, examples or benchmarks are built or registered.
 
 usage: test_subproject.py SOURCE_ROOT"""
@@ -12,9 +13,11 @@ import tempfile
 
 from e2e_support import check, summary
 
+# The seed example shares its event through Redis, so it takes the Redis
+# dependencies (bareasio's and hiredis).
 USER_PROJECT = """project('user_app', 'cpp', default_options: ['cpp_std=c++20'])
-header_only = dependency('bareasio')
-separate = dependency('bareasio-separate')
+header_only = dependency('bareasio-redis', fallback: 'bareasio')
+separate = dependency('bareasio-redis-separate', fallback: 'bareasio')
 executable('app', 'app.cpp', dependencies: header_only)
 executable('app_separate', 'app.cpp', dependencies: separate)
 """

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# End-to-end tests in Debian's headless Chromium (examples/event_toggle, and
-# examples/websocket_live: two pages, one click) and with the npm ws client
-# (examples/websocket_echo).
+# End-to-end tests in Debian's headless Chromium (examples/event_toggle, on
+# one instance and on two sharing the event through a redis-server started
+# here; examples/websocket_live: two pages, one click) and with the npm ws
+# client (examples/websocket_echo).
 #   tests/browser/run.sh [EVENT_TOGGLE [WEBSOCKET_LIVE [WEBSOCKET_ECHO]]]   (default: build/examples/...)
-# Installs what is missing (chromium, node/npm, playwright-core, ws), then runs the tests.
+# Installs what is missing (chromium, node/npm, redis-server, playwright-core, ws), then runs the tests.
 # Screenshots go to tests/browser/screenshots/ (or $SCREENSHOT_DIR).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -19,6 +20,7 @@ done
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 missing=()
 installed chromium || missing+=(chromium)
+installed redis-server || missing+=(redis-server)
 # The machine's node may come from elsewhere than Debian: look for the commands.
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
@@ -41,5 +43,6 @@ if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/ws ]; then
     fi
 fi
 node event_toggle.test.mjs "$binary"
+node event_toggle_redis.test.mjs "$binary"
 node websocket_live.test.mjs "$live"
 node ws_client.test.mjs "$echo_server"
