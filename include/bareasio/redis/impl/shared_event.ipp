@@ -238,6 +238,7 @@ private:
         if (timeout <= std::chrono::milliseconds(0)) timeout = std::chrono::milliseconds(1);
         commands_.emplace(*strand_);
         subscriber_.emplace(*strand_);
+        fresh_epoch_ = new_epoch(); // one per connection: reading the entropy costs
         wake_.emplace(*strand_);
         co_await (commands_->connect(where_, timeout) && subscriber_->connect(where_, timeout));
         co_await bareasio::wait_for(sync(), timeout);
@@ -261,7 +262,7 @@ private:
             co_return;
         }
         auto r = co_await commands_->command("EVALSHA", sync_sha_, "1", key_, flag(mirror.is_set()),
-                                             new_epoch());
+                                             fresh_epoch_);
         apply(r.text());
     }
 
@@ -333,7 +334,7 @@ private:
     asio::awaitable<void> write_queued() {
         const std::size_t count = queued_.size();
         for (bool set : queued_)
-            commands_->queue("EVALSHA", write_sha_, "1", key_, flag(set), new_epoch());
+            commands_->queue("EVALSHA", write_sha_, "1", key_, flag(set), fresh_epoch_);
         queued_.clear();
         replay_ = true; // until the replies arrive
         co_await commands_->flush();
@@ -396,6 +397,7 @@ private:
     std::string failure_; // why the connections were lost
     std::string write_sha_, sync_sha_;
     std::string epoch_;
+    std::string fresh_epoch_; // the epoch this connection creates, if the hash is gone
     long long version_ = 0;
     std::deque<bool> queued_;
     bool last_local_ = false;
