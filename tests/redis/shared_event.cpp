@@ -270,3 +270,29 @@ TEST_CASE("close() stops the task and leaves a local event") {
     a.ev.set();
     CHECK(a.ev.is_set());
 }
+
+TEST_CASE("the event may outlive its io_context: after close(), and after a failed connect()") {
+    // The application's state outlives serve()'s event loops: nothing of a
+    // loop (sockets, timers, the strand) may stay in the event.
+    test::redis_server redis;
+    redis::shared_event ev("t:outlive");
+    {
+        asio::io_context io;
+        test::run_coroutine(io, [&]() -> asio::awaitable<void> {
+            co_await ev.connect(io.get_executor(), redis.url(), quick);
+            CHECK(ev.connected());
+            co_await ev.close();
+        });
+    }
+    {
+        asio::io_context io;
+        auto options = quick;
+        options.connect_timeout = 200ms;
+        test::run_coroutine(io, [&]() -> asio::awaitable<void> {
+            CHECK_THROWS_AS(co_await ev.connect(io.get_executor(), "redis://127.0.0.1:1", options),
+                            std::runtime_error);
+        });
+    }
+    ev.set();
+    CHECK(ev.is_set());
+}

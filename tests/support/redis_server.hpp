@@ -8,7 +8,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,8 +19,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-extern char** environ;
 
 namespace test {
 
@@ -43,19 +41,26 @@ public:
         for (auto& a : args)
             argv.push_back(a.data());
         argv.push_back(nullptr);
-        // Its log (startup banners, warnings) goes to /dev/null.
-        posix_spawn_file_actions_t quiet;
-        posix_spawn_file_actions_init(&quiet);
-        posix_spawn_file_actions_addopen(&quiet, 1, "/dev/null", O_WRONLY, 0);
-        const int failed =
-            posix_spawnp(&pid_, "redis-server", &quiet, nullptr, argv.data(), environ);
-        posix_spawn_file_actions_destroy(&quiet);
-        if (failed)
-            throw std::runtime_error(
-                "cannot run redis-server (Debian: apt-get install redis-server)");
+        // Its log (banners, warnings) goes to /dev/null, so it never holds a
+        // pipe of the caller open; it dies with the caller (a test that
+        // crashes leaves no redis-server behind).
+        const pid_t parent = ::getpid();
+        pid_ = ::fork();
+        if (pid_ < 0) throw std::runtime_error("fork failed");
+        if (pid_ == 0) {
+            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+            if (::getppid() != parent) ::_exit(1);
+            const int null = ::open("/dev/null", O_WRONLY);
+            ::dup2(null, 1);
+            ::dup2(null, 2);
+            ::execvp("redis-server", argv.data());
+            ::_exit(127);
+        }
         for (int i = 0; i < 500 && !accepts(); ++i)
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        if (!accepts()) throw std::runtime_error("redis-server did not start");
+        if (!accepts())
+            throw std::runtime_error(
+                "redis-server did not start (Debian: apt-get install redis-server)");
     }
 
     // Stops it (SIGTERM) and waits for it to exit.

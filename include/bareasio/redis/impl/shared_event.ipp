@@ -118,13 +118,25 @@ public:
         self->where_ = endpoint::parse(url);
         self->options_ = options;
         self->strand_.emplace(asio::make_strand(ex));
-        co_await asio::co_spawn(*self->strand_, first_connect(self), asio::use_awaitable);
+        std::exception_ptr failure;
+        try {
+            co_await asio::co_spawn(*self->strand_, first_connect(self), asio::use_awaitable);
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        if (failure) {
+            self->strand_.reset(); // nothing of the context may outlive it
+            std::rethrow_exception(failure);
+        }
     }
 
     static asio::awaitable<void> close(std::shared_ptr<shared_event_link> self) {
         if (!self->started_.exchange(false)) co_return;
         co_await asio::co_spawn(*self->strand_, stop(self), asio::use_awaitable);
         co_await self->ended_.wait();
+        // The task released its I/O objects; the strand goes too, so the
+        // event may outlive its io_context (as the application's state does).
+        self->strand_.reset();
     }
 
     // From the destructor of the last shared_event handle: stop, don't wait.
@@ -164,10 +176,12 @@ private:
                 failure = e.what();
             }
             self->close_connections();
-            if (clock::now() + delay >= deadline)
+            if (clock::now() + delay >= deadline) {
+                self->release_io();
                 throw std::runtime_error("cannot reach Redis at " + self->where_.address() +
                                          " within " + seconds(self->options_.connect_timeout) +
                                          ": " + failure);
+            }
             co_await self->sleep(delay);
             delay = std::min(delay * 2, self->options_.max_reconnect_delay);
         }
@@ -206,7 +220,16 @@ private:
             self->log("connection lost (" + failure + "); serving the local state, reconnecting");
             co_await self->reconnect();
         }
-        self->close_connections();
+        self->release_io();
+    }
+
+    // On the strand: the sockets and timers go before their io_context can.
+    void release_io() noexcept {
+        close_connections();
+        commands_.reset();
+        subscriber_.reset();
+        wake_.reset();
+        sleeper_.reset();
     }
 
     asio::awaitable<void> reconnect() {
