@@ -97,6 +97,21 @@ public:
         co_await bareasio::wait_for(open(std::move(where)), timeout);
     }
 
+    // The same without a deadline, for callers that keep their own (and
+    // close() the connection when it passes).
+    asio::awaitable<void> open(endpoint where) {
+        asio::ip::tcp::resolver resolver(socket_.get_executor());
+        auto found = co_await resolver.async_resolve(where.host, std::to_string(where.port),
+                                                     asio::use_awaitable);
+        co_await asio::async_connect(socket_, found, asio::use_awaitable);
+        socket_.set_option(asio::ip::tcp::no_delay(true));
+        if (!where.password.empty() && where.username.empty())
+            co_await command("AUTH", where.password);
+        else if (!where.password.empty())
+            co_await command("AUTH", where.username, where.password);
+        if (where.db != 0) co_await command("SELECT", std::to_string(where.db));
+    }
+
     // Appends one command to what the next flush() sends; each argument
     // is anything a std::string_view can be made from.
     template <class... Args>
@@ -111,8 +126,9 @@ public:
     asio::awaitable<void> flush() {
         std::string sending = std::exchange(out_, {});
         co_await asio::async_write(socket_, asio::buffer(sending), asio::use_awaitable);
-        out_.swap(sending); // keep the capacity for the next commands
-        out_.clear();
+        sending.clear();
+        if (out_.empty())
+            out_.swap(sending); // keep the capacity; never drop what was queued meanwhile
     }
 
     // The next reply (or pushed message), reading as much as it takes.
@@ -171,19 +187,6 @@ private:
         reader_ptr r(redisReaderCreate());
         if (!r) throw std::bad_alloc();
         return r;
-    }
-
-    asio::awaitable<void> open(endpoint where) {
-        asio::ip::tcp::resolver resolver(socket_.get_executor());
-        auto found = co_await resolver.async_resolve(where.host, std::to_string(where.port),
-                                                     asio::use_awaitable);
-        co_await asio::async_connect(socket_, found, asio::use_awaitable);
-        socket_.set_option(asio::ip::tcp::no_delay(true));
-        if (!where.password.empty() && where.username.empty())
-            co_await command("AUTH", where.password);
-        else if (!where.password.empty())
-            co_await command("AUTH", where.username, where.password);
-        if (where.db != 0) co_await command("SELECT", std::to_string(where.db));
     }
 
     asio::ip::tcp::socket socket_;

@@ -3,14 +3,12 @@
 #pragma once
 
 #include <bareasio/async/event.hpp>
-#include <bareasio/async/wait_for.hpp>
 #include <bareasio/detail/log.hpp>
 #include <bareasio/redis/connection.hpp>
 #include <bareasio/redis/shared_event.hpp>
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
-#include <asio/experimental/awaitable_operators.hpp>
 #include <asio/post.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
@@ -23,6 +21,7 @@
 #include <cstdio>
 #include <deque>
 #include <exception>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <stdexcept>
@@ -105,52 +104,95 @@ public:
     std::uint64_t reconnects() const noexcept { return reconnects_.load(); }
 
     // set() and clear(): the mirror at once; Redis through the strand.
+    // set() and clear() from any thread: the mirror at once; Redis through
+    // the strand, from the moment connect() starts until close() starts.
     void change(bool set) {
         set ? mirror.set() : mirror.clear();
-        if (!started_.load(std::memory_order_acquire)) return;
-        asio::post(*strand_, [self = shared_from_this(), set] { self->local_change(set); });
+        std::lock_guard lock(strand_mutex_);
+        if (accepting_)
+            asio::post(*strand_, [self = shared_from_this(), set] { self->local_change(set); });
     }
 
     static asio::awaitable<void> connect(std::shared_ptr<shared_event_link> self,
                                          asio::any_io_executor ex, std::string url,
                                          shared_event_options options) {
-        if (self->started_.load()) throw std::logic_error("shared_event: connect() twice");
+        if (self->strand()) throw std::logic_error("shared_event: connect() while connected");
         self->where_ = endpoint::parse(url);
         self->options_ = options;
-        self->strand_.emplace(asio::make_strand(ex));
+        self->forget(); // what an earlier connection knew; Redis's state wins now
+        auto strand = asio::make_strand(ex);
+        {
+            std::lock_guard lock(self->strand_mutex_);
+            self->strand_.emplace(strand);
+            self->accepting_ = true;
+        }
+        self->io_strand_.emplace(strand); // the task's own copy
         std::exception_ptr failure;
         try {
-            co_await asio::co_spawn(*self->strand_, first_connect(self), asio::use_awaitable);
+            co_await asio::co_spawn(strand, first_connect(self), asio::use_awaitable);
         } catch (...) {
             failure = std::current_exception();
         }
         if (failure) {
-            self->strand_.reset(); // nothing of the context may outlive it
+            self->drop_strand(); // nothing of the context may outlive it
             std::rethrow_exception(failure);
         }
     }
 
+    // Writes what set() and clear() queued before it, then stops the task
+    // and waits for it to release its sockets and timers.
     static asio::awaitable<void> close(std::shared_ptr<shared_event_link> self) {
-        if (!self->started_.exchange(false)) co_return;
-        co_await asio::co_spawn(*self->strand_, stop(self), asio::use_awaitable);
+        auto strand = self->strand();
+        if (!strand) co_return;
+        {
+            std::lock_guard lock(self->strand_mutex_);
+            self->accepting_ = false;
+        }
+        co_await asio::co_spawn(*strand, stop(self), asio::use_awaitable);
         co_await self->ended_.wait();
-        // The task released its I/O objects; the strand goes too, so the
-        // event may outlive its io_context (as the application's state does).
-        self->strand_.reset();
+        // The strand goes too, so the event may outlive its io_context (as
+        // the application's state outlives serve()'s event loops).
+        self->drop_strand();
     }
 
     // From the destructor of the last shared_event handle: stop, don't wait.
     void request_stop() {
-        if (!started_.exchange(false)) return;
-        asio::co_spawn(*strand_, stop(shared_from_this()), asio::detached);
+        auto strand = this->strand();
+        if (!strand) return;
+        drop_strand();
+        asio::co_spawn(*strand, stop(shared_from_this()), asio::detached);
     }
 
 private:
+    std::optional<strand_type> strand() {
+        std::lock_guard lock(strand_mutex_);
+        return strand_;
+    }
+
+    void drop_strand() {
+        std::lock_guard lock(strand_mutex_);
+        accepting_ = false;
+        strand_.reset();
+    }
+
+    // Before a new connect(): nothing of an earlier one carries over.
+    void forget() {
+        epoch_.clear();
+        version_ = 0;
+        queued_.clear();
+        replay_ = false;
+        stopping_ = false;
+        ended_.clear();
+    }
+
+    // Connected, the writer sends what is queued first, then everything
+    // closes; otherwise at once.
     static asio::awaitable<void> stop(std::shared_ptr<shared_event_link> self) {
         self->stopping_ = true;
-        self->wake_->cancel();
+        if (self->wake_) self->wake_->cancel();
         if (self->sleeper_) self->sleeper_->cancel();
-        self->close_connections();
+        if (!self->connected()) self->close_connections();
+        if (!self->running_) self->ended_.set();
         co_return;
     }
 
@@ -165,19 +207,37 @@ private:
 
     // connect(): keep trying until the connect timeout, then start the task.
     static asio::awaitable<void> first_connect(std::shared_ptr<shared_event_link> self) {
+        try {
+            co_await try_until_deadline(self);
+        } catch (...) { // failed or cancelled: nothing of the loop may stay
+            self->release_io();
+            throw;
+        }
+        self->running_ = true;
+        self->log("connected; the event is " + std::string(word(self->mirror.is_set())) +
+                  " (epoch " + self->epoch_ + ", version " + std::to_string(self->version_) + ")");
+        asio::co_spawn(*self->io_strand_, run(self), [self](std::exception_ptr) {
+            self->release_io();
+            self->running_ = false;
+            self->connected_.store(false);
+            self->ended_.set();
+        });
+    }
+
+    static asio::awaitable<void> try_until_deadline(std::shared_ptr<shared_event_link> self) {
         const auto deadline = clock::now() + self->options_.connect_timeout;
         auto delay = self->options_.reconnect_delay;
         for (;;) {
+            if (self->stopping_) throw std::runtime_error("closed while connecting");
             std::string failure;
             try {
                 co_await self->open(deadline - clock::now());
                 break;
             } catch (const std::exception& e) {
-                failure = e.what();
+                failure = self->failure_.empty() ? e.what() : self->failure_;
             }
             self->close_connections();
             if (clock::now() + delay >= deadline) {
-                self->release_io();
                 throw std::runtime_error("cannot reach Redis at " + self->where_.address() +
                                          " within " + seconds(self->options_.connect_timeout) +
                                          ": " + failure);
@@ -185,15 +245,6 @@ private:
             co_await self->sleep(delay);
             delay = std::min(delay * 2, self->options_.max_reconnect_delay);
         }
-        self->stopping_ = false;
-        self->ended_.clear();
-        self->started_.store(true, std::memory_order_release);
-        self->log("connected; the event is " + std::string(word(self->mirror.is_set())) +
-                  " (epoch " + self->epoch_ + ", version " + std::to_string(self->version_) + ")");
-        asio::co_spawn(*self->strand_, run(self), [self](std::exception_ptr) {
-            self->connected_.store(false);
-            self->ended_.set();
-        });
     }
 
     static std::string seconds(std::chrono::milliseconds d) {
@@ -204,7 +255,7 @@ private:
 
     // Waits `delay`, or less if close() cancels it.
     asio::awaitable<void> sleep(std::chrono::milliseconds delay) {
-        if (!sleeper_) sleeper_.emplace(*strand_);
+        if (!sleeper_) sleeper_.emplace(*io_strand_);
         sleeper_->expires_after(delay);
         std::error_code ec;
         co_await sleeper_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -230,10 +281,13 @@ private:
         subscriber_.reset();
         wake_.reset();
         sleeper_.reset();
+        watchdog_.reset();
+        io_strand_.reset();
     }
 
     asio::awaitable<void> reconnect() {
         const auto lost = clock::now();
+        std::string last_failure; // logged when it changes
         auto delay = options_.reconnect_delay;
         while (!stopping_) {
             co_await sleep(delay);
@@ -246,8 +300,11 @@ private:
                 log("reconnected after " + seconds(ms) + "; the event is " + word(mirror.is_set()) +
                     " (epoch " + epoch_ + ", version " + std::to_string(version_) + ")");
                 co_return;
-            } catch (const std::exception&) {
+            } catch (const std::exception& e) {
                 close_connections();
+                std::string why = failure_.empty() ? e.what() : failure_;
+                if (why != last_failure) log("still unreachable: " + why);
+                last_failure = std::move(why);
             }
             delay = std::min(delay * 2, options_.max_reconnect_delay);
         }
@@ -256,16 +313,39 @@ private:
     // Connects both connections, subscribes, then reads (or, with a change
     // made while offline, writes) the state.
     asio::awaitable<void> open(clock::duration budget) {
-        using namespace asio::experimental::awaitable_operators;
-        auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(budget);
-        if (timeout <= std::chrono::milliseconds(0)) timeout = std::chrono::milliseconds(1);
-        commands_.emplace(*strand_);
-        subscriber_.emplace(*strand_);
+        commands_.emplace(*io_strand_);
+        subscriber_.emplace(*io_strand_);
+        wake_.emplace(*io_strand_);
+        watchdog_.emplace(*io_strand_);
         fresh_epoch_ = new_epoch(); // one per connection: reading the entropy costs
-        wake_.emplace(*strand_);
-        co_await (commands_->connect(where_, timeout) && subscriber_->connect(where_, timeout));
-        co_await bareasio::wait_for(sync(), timeout);
+        subscriber_ping_.reset();
+        failure_.clear();
+        arm(std::max<clock::duration>(budget, std::chrono::milliseconds(1)), "connecting");
+        co_await commands_->open(where_);
+        co_await subscriber_->open(where_);
+        co_await sync();
+        disarm();
         connected_.store(true, std::memory_order_release);
+    }
+
+    // The watchdog: past the deadline, both connections are closed, so the
+    // operation under way fails. (A timer instead of a parallel wait keeps
+    // this code small: it is compiled into every program that uses it.)
+    void arm(clock::duration timeout, const char* what) {
+        const auto generation = ++watchdog_generation_;
+        watchdog_->expires_after(timeout);
+        watchdog_->async_wait(
+            [self = shared_from_this(), generation, what, timeout](std::error_code ec) {
+                if (ec || generation != self->watchdog_generation_) return;
+                auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(timeout);
+                self->break_connections(std::string("no answer from Redis within ") + seconds(ms) +
+                                        " (" + what + ")");
+            });
+    }
+
+    void disarm() {
+        ++watchdog_generation_;
+        watchdog_->cancel();
     }
 
     asio::awaitable<void> sync() {
@@ -278,41 +358,54 @@ private:
             std::string((co_await commands_->command("SCRIPT", "LOAD", write_script)).text());
         sync_sha_ =
             std::string((co_await commands_->command("SCRIPT", "LOAD", sync_script)).text());
-        if (replay_) { // the writer sends it first thing, once connected
+        // What Redis answers now is adopted whatever the version: a Redis
+        // restarted from an older snapshot has the same epoch and a lower one.
+        if (replay_) {
             log(std::string("writing the change made while Redis was unreachable: ") +
                 word(last_local_));
-            queued_.assign(1, last_local_);
+            auto r = co_await commands_->command("EVALSHA", write_sha_, "1", key_,
+                                                 flag(last_local_), fresh_epoch_);
+            replay_ = false;
+            queued_.clear();
+            apply(r.text(), true);
             co_return;
         }
         auto r = co_await commands_->command("EVALSHA", sync_sha_, "1", key_, flag(mirror.is_set()),
                                              fresh_epoch_);
-        apply(r.text());
+        apply(r.text(), true);
     }
 
     // Runs the subscriber and the writer until either fails; returns why.
     // Each closes both connections when it fails, so the other ends too.
+    // The subscriber runs as a task of its own; the writer here. When
+    // either fails it closes both connections, so the other ends too.
     asio::awaitable<std::string> serve() {
-        using namespace asio::experimental::awaitable_operators;
-        failure_.clear();
-        try {
-            co_await (listen() || write());
-        } catch (const std::exception& e) {
-            if (failure_.empty()) failure_ = e.what();
-        }
+        listening_.clear();
+        asio::co_spawn(*io_strand_, listen(shared_from_this()),
+                       [self = shared_from_this()](std::exception_ptr e) {
+                           if (e)
+                               self->break_connections("subscriber: " +
+                                                       bareasio::detail::describe(e));
+                           self->listening_.set();
+                       });
+        co_await write();
+        break_connections("stopped");
+        co_await listening_.wait();
         co_return failure_;
     }
 
-    // The first failure of listen() or write() names the cause.
+    // The first failure names the cause.
     void break_connections(const std::string& why) {
         if (failure_.empty()) failure_ = why;
         close_connections();
         wake_->cancel();
     }
 
-    asio::awaitable<void> listen() {
+    static asio::awaitable<void> listen(std::shared_ptr<shared_event_link> self) {
         for (;;) {
-            auto r = co_await next_message();
-            if (r.size() == 3 && r[0].text() == "message") apply(r[2].text());
+            auto r = co_await self->next_message();
+            if (r.size() == 3 && r[0].text() == "message") self->apply(r[2].text());
+            if (r.size() == 2 && r[0].text() == "pong") self->subscriber_ping_.reset();
         }
     }
 
@@ -327,30 +420,47 @@ private:
         }
     }
 
+    // Ends (without throwing) when stopped or when a connection fails.
     asio::awaitable<void> write() {
         try {
             co_await write_loop();
         } catch (const std::exception& e) {
             break_connections(std::string("commands: ") + e.what());
-            throw;
         }
     }
 
+    // Writes queued changes; when idle, checks both connections. Stopping,
+    // it writes what is queued before it returns.
     asio::awaitable<void> write_loop() {
         for (;;) {
             if (queued_.empty()) {
+                if (stopping_) co_return;
                 wake_->expires_after(options_.ping_interval);
                 std::error_code ec;
                 co_await wake_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
-                if (stopping_) co_return;
                 if (!commands_->is_open()) throw std::runtime_error("connection closed");
-                if (queued_.empty()) {
-                    co_await bareasio::wait_for(commands_->command("PING"), options_.reply_timeout);
-                    continue;
-                }
+                if (queued_.empty() && !stopping_) co_await ping();
+                continue;
             }
             co_await write_queued();
         }
+    }
+
+    // PING on the command connection (answered within reply_timeout) and on
+    // the subscriber (its "pong" must arrive before the next check): a
+    // subscriber cut off silently (a NAT, a firewall) is found too.
+    asio::awaitable<void> ping() {
+        if (subscriber_ping_ &&
+            clock::now() - *subscriber_ping_ > options_.ping_interval + options_.reply_timeout)
+            throw std::runtime_error("the subscriber did not answer PING");
+        if (!subscriber_ping_) {
+            subscriber_ping_ = clock::now();
+            subscriber_->queue("PING");
+            co_await subscriber_->flush();
+        }
+        arm(options_.reply_timeout, "PING");
+        co_await commands_->command("PING");
+        disarm();
     }
 
     // Sends every queued change in one write, then reads their replies.
@@ -360,12 +470,14 @@ private:
             commands_->queue("EVALSHA", write_sha_, "1", key_, flag(set), fresh_epoch_);
         queued_.clear();
         replay_ = true; // until the replies arrive
+        arm(options_.reply_timeout, "a change");
         co_await commands_->flush();
         for (std::size_t i = 0; i < count; ++i) {
-            auto r = co_await bareasio::wait_for(commands_->read(), options_.reply_timeout);
+            auto r = co_await commands_->read();
             if (r.is_error()) throw error("script: " + std::string(r.text()));
             apply(r.text());
         }
+        disarm();
         if (queued_.empty()) replay_ = false;
     }
 
@@ -374,7 +486,7 @@ private:
         last_local_ = set;
         if (connected()) {
             queued_.push_back(set);
-            wake_->cancel();
+            if (wake_) wake_->cancel();
             return;
         }
         // Offline, only the last change matters; one still connecting is
@@ -387,13 +499,14 @@ private:
     }
 
     // A state from Redis: taken if it is newer than what the mirror saw.
-    void apply(std::string_view text) {
+    // `adopt`: Redis's answer on (re)connecting, taken whatever its version.
+    void apply(std::string_view text, bool adopt = false) {
         auto s = shared_state::parse(text);
         if (!s) {
             log("ignored a malformed state: " + std::string(text));
             return;
         }
-        if (s->epoch == epoch_ && s->version <= version_) return;
+        if (!adopt && s->epoch == epoch_ && s->version <= version_) return;
         if (!epoch_.empty() && s->epoch != epoch_)
             log("new epoch " + s->epoch + " (was " + epoch_ +
                 "; Redis restarted empty or the key was deleted); the event is " + word(s->set));
@@ -405,8 +518,9 @@ private:
     const std::string key_;
     endpoint where_;
     shared_event_options options_;
-    std::optional<strand_type> strand_;
-    std::atomic<bool> started_{false};
+    std::mutex strand_mutex_;           // guards strand_ and accepting_
+    std::optional<strand_type> strand_; // for posting set() and clear()
+    bool accepting_ = false;
     std::atomic<bool> connected_{false};
     std::atomic<std::uint64_t> reconnects_{0};
     event ended_;
@@ -416,8 +530,14 @@ private:
     std::optional<connection> subscriber_;
     std::optional<asio::steady_timer> wake_;
     std::optional<asio::steady_timer> sleeper_;
+    std::optional<asio::steady_timer> watchdog_;
+    std::uint64_t watchdog_generation_ = 0;
+    std::optional<clock::time_point> subscriber_ping_; // a PING without its pong yet
+    event listening_;                                  // set when the subscriber's task has ended
+    std::optional<strand_type> io_strand_;             // the task's strand, until it ends
     bool stopping_ = false;
-    std::string failure_; // why the connections were lost
+    bool running_ = false; // the background task
+    std::string failure_;  // why the connections were lost
     std::string write_sha_, sync_sha_;
     std::string epoch_;
     std::string fresh_epoch_; // the epoch this connection creates, if the hash is gone
