@@ -6,7 +6,9 @@
 //     app.lifespan.add("redis",
 //         [](lifespan_context& ctx) { return ctx.info<state>().toggled.connect(ctx.executor, url); },
 //         [](lifespan_context& ctx) { return ctx.info<state>().toggled.close(); });
-// Until connect() it is a local event, and after close() again.
+// Until connect() it is a local event, and after close() again. Call close()
+// before the io_context that connect() was given is destroyed (a lifespan
+// shutdown handler does it): the connections live on that context.
 //
 // How: Redis holds the state in a hash at the key, with a version (counted
 // up by every change) and an epoch (a random id written when the hash is
@@ -31,9 +33,13 @@
 //  - Once Redis is up and changes stop, every connected process holds the
 //    state of the highest version in the current epoch. If Redis restarted
 //    empty, the first process to reconnect writes its state as a new epoch.
+//  - On reconnecting, Redis's state is adopted whatever its version (Redis
+//    restarted from an older snapshot keeps the epoch, with a lower version).
 //  - A subscriber that Redis disconnects (its output-buffer limit for slow
-//    subscribers, a restart) reconnects and rereads the state: never a
-//    silent stall, always a log line.
+//    subscribers, a restart), or that stops answering PING (checked every
+//    ping_interval, as the command connection is), reconnects and rereads
+//    the state: never a silent stall, always a log line.
+//  - close() writes the changes made before it, then closes.
 // What is lost: only intermediate states. A waiter on another process may
 // miss a set() that a clear() undid before the publication arrived, as a
 // waiter on a local event misses a set() followed by clear() before it runs.
@@ -100,7 +106,8 @@ public:
     // keeps the event in step and reconnects, until close().
     BAREASIO_DECL asio::awaitable<void> connect(asio::any_io_executor ex, std::string url,
                                                 shared_event_options options = {});
-    // Stops the background task and closes the connections; waits for both.
+    // Writes what set()/clear() queued, stops the background task and closes
+    // the connections; waits for all of it. Afterwards a local event again.
     BAREASIO_DECL asio::awaitable<void> close();
 
     // Whether it is connected to Redis and in step with it now.
