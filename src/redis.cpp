@@ -1,8 +1,4 @@
-// libbareasio_redis for separate compilation: the shared event's Redis
-// code, compiled once. Programs that link it define
-// BAREASIO_SEPARATE_COMPILATION (meson's bareasio_redis_separate_dep).
-#if !defined(BAREASIO_SEPARATE_COMPILATION)
-#error "build src/redis.cpp with -DBAREASIO_SEPARATE_COMPILATION -DASIO_SEPARATE_COMPILATION"
-#endif
-
+// libbareasio_redis: the shared event's Redis code, compiled once. meson
+// builds it twice, with the flags of each mode (header-only and separate
+// compilation), as bareasio_redis_dep and bareasio_redis_separate_dep.
 #include <bareasio/redis/impl/shared_event.ipp>

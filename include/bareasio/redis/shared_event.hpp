@@ -44,15 +44,17 @@
 // miss a set() that a clear() undid before the publication arrived, as a
 // waiter on a local event misses a set() followed by clear() before it runs.
 //
-// Link: hiredis. Header-only by default; with BAREASIO_SEPARATE_COMPILATION
-// the connection code is compiled once into libbareasio_redis (meson's
-// bareasio_redis_separate_dep).
+// Link: libbareasio_redis and hiredis. The Redis code (impl/shared_event.ipp)
+// is compiled once into that library, in the header-only mode as in the
+// separate one, so no program compiles it again: meson's bareasio_redis_dep
+// and bareasio_redis_separate_dep (pkg-config: bareasio-redis,
+// bareasio-redis-separate) link it; without them, compile src/redis.cpp
+// with the program's flags.
 // Thread safety: as event: every member is safe from any thread, except that
 // connect() and close() must not overlap each other.
 #pragma once
 
 #include <bareasio/async/event.hpp>
-#include <bareasio/detail/config.hpp>
 #include <bareasio/redis/endpoint.hpp>
 
 #include <asio/any_io_executor.hpp>
@@ -82,8 +84,8 @@ struct shared_event_options {
 
 namespace detail {
 class shared_event_link;
-BAREASIO_DECL std::shared_ptr<shared_event_link> make_shared_event_link(std::string key);
-BAREASIO_DECL event& mirror_of(shared_event_link& link) noexcept;
+std::shared_ptr<shared_event_link> make_shared_event_link(std::string key);
+event& mirror_of(shared_event_link& link) noexcept;
 } // namespace detail
 
 class shared_event {
@@ -94,7 +96,7 @@ public:
           mirror_(&detail::mirror_of(*link_)) {}
     shared_event(shared_event&&) noexcept = default; // a moved-from one may only be destroyed
     // Stops the background task (without waiting for it) if close() was not called.
-    BAREASIO_DECL ~shared_event();
+    ~shared_event();
     shared_event& operator=(shared_event&&) = delete;
     shared_event(const shared_event&) = delete;
     shared_event& operator=(const shared_event&) = delete;
@@ -104,20 +106,20 @@ public:
     // until options.connect_timeout, then throws std::runtime_error naming
     // the address. Afterwards a background task on `ex` (through a strand)
     // keeps the event in step and reconnects, until close().
-    BAREASIO_DECL asio::awaitable<void> connect(asio::any_io_executor ex, std::string url,
-                                                shared_event_options options = {});
+    asio::awaitable<void> connect(asio::any_io_executor ex, std::string url,
+                                  shared_event_options options = {});
     // Writes what set()/clear() queued, stops the background task and closes
     // the connections; waits for all of it. Afterwards a local event again.
-    BAREASIO_DECL asio::awaitable<void> close();
+    asio::awaitable<void> close();
 
     // Whether it is connected to Redis and in step with it now.
-    BAREASIO_DECL bool connected() const noexcept;
+    bool connected() const noexcept;
     // How many times a lost connection was made again (each is logged).
-    BAREASIO_DECL std::uint64_t reconnects() const noexcept;
-    BAREASIO_DECL const std::string& key() const noexcept;
+    std::uint64_t reconnects() const noexcept;
+    const std::string& key() const noexcept;
 
-    BAREASIO_DECL void set();
-    BAREASIO_DECL void clear();
+    void set();
+    void clear();
     bool is_set() const noexcept { return mirror_->is_set(); }
 
     // As event's waits: on the local mirror, resuming on the caller's executor.
@@ -140,7 +142,3 @@ private:
 };
 
 } // namespace bareasio::redis
-
-#if !defined(BAREASIO_SEPARATE_COMPILATION)
-#include <bareasio/redis/impl/shared_event.ipp>
-#endif

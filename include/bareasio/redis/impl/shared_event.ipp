@@ -1,5 +1,6 @@
 // The shared event's connection to Redis: a command connection and a
 // subscriber, run on one strand by one background task that reconnects.
+// Compiled once, into libbareasio_redis (src/redis.cpp); no header includes it.
 #pragma once
 
 #include <bareasio/async/event.hpp>
@@ -547,11 +548,11 @@ private:
     bool replay_ = false; // a local change Redis may not have: write last_local_
 };
 
-BAREASIO_DECL std::shared_ptr<shared_event_link> make_shared_event_link(std::string key) {
+std::shared_ptr<shared_event_link> make_shared_event_link(std::string key) {
     return std::make_shared<shared_event_link>(std::move(key));
 }
 
-BAREASIO_DECL event& mirror_of(shared_event_link& link) noexcept {
+event& mirror_of(shared_event_link& link) noexcept {
     return link.mirror;
 }
 
@@ -559,36 +560,36 @@ BAREASIO_DECL event& mirror_of(shared_event_link& link) noexcept {
 
 namespace bareasio::redis {
 
-BAREASIO_DECL asio::awaitable<void> shared_event::connect(asio::any_io_executor ex, std::string url,
-                                                          shared_event_options options) {
+asio::awaitable<void> shared_event::connect(asio::any_io_executor ex, std::string url,
+                                            shared_event_options options) {
     return detail::shared_event_link::connect(link_, std::move(ex), std::move(url), options);
 }
 
-BAREASIO_DECL asio::awaitable<void> shared_event::close() {
+asio::awaitable<void> shared_event::close() {
     return detail::shared_event_link::close(link_);
 }
 
-BAREASIO_DECL bool shared_event::connected() const noexcept {
+bool shared_event::connected() const noexcept {
     return link_->connected();
 }
 
-BAREASIO_DECL std::uint64_t shared_event::reconnects() const noexcept {
+std::uint64_t shared_event::reconnects() const noexcept {
     return link_->reconnects();
 }
 
-BAREASIO_DECL const std::string& shared_event::key() const noexcept {
+const std::string& shared_event::key() const noexcept {
     return link_->key();
 }
 
-BAREASIO_DECL void shared_event::set() {
+void shared_event::set() {
     link_->change(true);
 }
 
-BAREASIO_DECL void shared_event::clear() {
+void shared_event::clear() {
     link_->change(false);
 }
 
-BAREASIO_DECL shared_event::~shared_event() {
+shared_event::~shared_event() {
     if (link_) link_->request_stop();
 }
 
