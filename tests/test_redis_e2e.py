@@ -95,6 +95,7 @@ def redis_outage(a, b, redis_proc, redis_port):
     check(shows_set(a.port) and shows_set(b.port), "both keep serving their state without Redis")
     check(click(a.port, False), "POST False on A while Redis is down")
     check(not shows_set(a.port) and shows_set(b.port), "the change is local while Redis is down")
+    time.sleep(3)  # long enough for the reconnect delays to reach their maximum
     redis_proc, _ = start_redis(redis_port)  # back, and empty
     started = time.monotonic()
     check(eventually(lambda: not shows_set(b.port)), "A's offline change reaches B once Redis is back")

@@ -79,7 +79,7 @@ struct shared_event_options {
     std::chrono::milliseconds ping_interval{1000};
     // The delay before reconnecting, doubling up to the maximum.
     std::chrono::milliseconds reconnect_delay{100};
-    std::chrono::milliseconds max_reconnect_delay{2000};
+    std::chrono::milliseconds max_reconnect_delay{500};
 };
 
 namespace detail {
