@@ -31,20 +31,28 @@ def free_port():
         return s.getsockname()[1]
 
 
+def wait_accepting(port, proc, seconds=20):
+    """Waits until `port` accepts connections; False if `proc` exited first
+    or the time ran out."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return True
+        except OSError:
+            if proc.poll() is not None:
+                return False
+            time.sleep(0.02)
+    return False
+
+
 def start_example(binary, *args, env=None):
     """Starts an example on a free port (--port) and waits until it accepts."""
     port = free_port()
     proc = subprocess.Popen([binary, "--port", str(port), *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return proc, port
-        except OSError:
-            if proc.poll() is not None:
-                break
-            time.sleep(0.05)
+    if wait_accepting(port, proc):
+        return proc, port
     proc.kill()
     out, err = proc.communicate()
     raise RuntimeError(f"{binary} did not start: {out}\n{err}")
@@ -57,12 +65,7 @@ def start_redis(port=None):
     proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
                              "--save", "", "--appendonly", "no", "--loglevel", "warning"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return proc, port
-        except OSError:
-            time.sleep(0.02)
+    if wait_accepting(port, proc, 10):
+        return proc, port
     proc.kill()
     raise RuntimeError("redis-server did not start (Debian: apt-get install redis-server)")

@@ -4,47 +4,14 @@
 // one page on each. A click on the first page; the second page, reloaded,
 // shows the change; a click on the second, and the first shows it.
 //     node event_toggle_redis.test.mjs PATH/TO/event_toggle
-import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { STEP_MS, check, freePort, launchChromium, runTest, startExample, stopExample } from './support.mjs';
+import { STEP_MS, buttonText, check, clickAndReload, launchChromium, runTest, startExample, startRedis,
+    stopExample } from './support.mjs';
 
 const binary = process.argv[2];
 const shots = resolve(process.env.SCREENSHOT_DIR ?? join(dirname(fileURLToPath(import.meta.url)), 'screenshots'));
-
-// Debian's redis-server on a free port, no persistence; killed on exit.
-async function startRedis() {
-    const port = await freePort();
-    const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '',
-        '--appendonly', 'no'], { stdio: 'ignore' });
-    process.on('exit', () => redis.kill('SIGKILL'));
-    const deadline = Date.now() + STEP_MS;
-    for (;;) {
-        const up = await new Promise((ok) => {
-            const socket = connect(port, '127.0.0.1', () => { socket.destroy(); ok(true); });
-            socket.once('error', () => ok(false));
-        });
-        if (up) return { redis, port };
-        check(redis.exitCode === null, 'redis-server exited (Debian: apt-get install redis-server)');
-        check(Date.now() < deadline, `redis-server did not listen on ${port}`);
-        await new Promise((r) => setTimeout(r, 50));
-    }
-}
-
-async function buttonText(page) {
-    return (await page.locator('button').textContent({ timeout: STEP_MS }))?.trim();
-}
-
-async function clickAndReload(page) {
-    const [post] = await Promise.all([
-        page.waitForResponse((r) => r.url().endsWith('/change_event'), { timeout: STEP_MS }),
-        page.waitForEvent('load', { timeout: STEP_MS }),
-        page.locator('button').click({ timeout: STEP_MS }),
-    ]);
-    check(post.status() === 204, `POST /change_event answered ${post.status()}`);
-}
 
 // Reloads until the button says `text` (the change crosses Redis).
 async function showsAfterReload(page, text, which) {

@@ -21,29 +21,57 @@ export async function freePort() {
     return port;
 }
 
-// Starts `binary --port P args...` and waits until it accepts connections.
-export async function startExample(binary, args = []) {
-    const port = await freePort();
-    const server = spawn(resolve(binary), ['--host', '127.0.0.1', '--port', String(port), ...args], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    server.log = '';
-    for (const stream of [server.stdout, server.stderr]) stream.on('data', (d) => (server.log += d));
+// Spawns `command args...`, killed if still running when this process exits;
+// its output collects in `.log`. Resolves once it accepts connections on `port`.
+async function spawnListening(command, args, port) {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.log = '';
+    for (const stream of [child.stdout, child.stderr]) stream.on('data', (d) => (child.log += d));
     process.on('exit', () => {
-        if (server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     });
-    await new Promise((ok, ko) => server.once('spawn', ok).once('error', ko));
+    await new Promise((ok, ko) => child.once('spawn', ok).once('error', ko));
     const deadline = Date.now() + STEP_MS;
     for (;;) {
-        check(server.exitCode === null, `${binary} exited early (code ${server.exitCode})`);
+        check(child.exitCode === null, `${command} exited early (code ${child.exitCode}): ${child.log}`);
         const up = await new Promise((ok) => {
             const socket = connect(port, '127.0.0.1', () => { socket.destroy(); ok(true); });
             socket.once('error', () => ok(false));
         });
-        if (up) return { server, port };
-        check(Date.now() < deadline, `${binary} did not listen on ${port} within ${STEP_MS} ms`);
+        if (up) return child;
+        check(Date.now() < deadline, `${command} did not listen on ${port} within ${STEP_MS} ms`);
         await new Promise((r) => setTimeout(r, 50));
     }
+}
+
+// Starts `binary --port P args...` and waits until it accepts connections.
+export async function startExample(binary, args = []) {
+    const port = await freePort();
+    const server = await spawnListening(resolve(binary),
+        ['--host', '127.0.0.1', '--port', String(port), ...args], port);
+    return { server, port };
+}
+
+// Debian's redis-server on a free port, without persistence.
+export async function startRedis() {
+    const port = await freePort();
+    const redis = await spawnListening('redis-server', ['--port', String(port), '--bind', '127.0.0.1',
+        '--save', '', '--appendonly', 'no'], port);
+    return { redis, port };
+}
+
+// The seed's page: its button's text, and a click that POSTs and reloads.
+export async function buttonText(page) {
+    return (await page.locator('button').textContent({ timeout: STEP_MS }))?.trim();
+}
+
+export async function clickAndReload(page) {
+    const [post] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/change_event'), { timeout: STEP_MS }),
+        page.waitForEvent('load', { timeout: STEP_MS }),
+        page.locator('button').click({ timeout: STEP_MS }),
+    ]);
+    check(post.status() === 204, `POST /change_event answered ${post.status()}, expected 204`);
 }
 
 // SIGTERM, then the exit status must be 0 within STEP_MS.
