@@ -14,13 +14,14 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# libhiredis-dev: the seed's example shares its event through Redis (--redis).
+# libhiredis-dev, libssl-dev: the seed's example shares its event through
+# Redis (--redis) and serves HTTPS (--tls-cert, --tls-key).
 packages=(meson ninja-build g++ pkg-config python3 libasio-dev node-llhttp nlohmann-json3-dev doctest-dev
-          zlib1g-dev libhiredis-dev)
+          zlib1g-dev libhiredis-dev libssl-dev)
 # The tests also drive the examples with curl, behind Debian's nginx, with
 # the WebSocket clients of python3-websockets and python3-wsproto, and
 # against a real redis-server each test starts on a free port.
-test_packages=(nginx-light curl python3-websockets python3-wsproto redis-server)
+test_packages=(nginx-light curl python3-websockets python3-wsproto redis-server openssl)
 
 install_missing() {
     local missing=() p

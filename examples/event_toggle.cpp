@@ -8,8 +8,10 @@
 //     ./event_toggle [--port 9009]      then open http://127.0.0.1:9009
 //     ./event_toggle --port 9009 --redis redis://127.0.0.1:6379
 //     ./event_toggle --port 9010 --redis redis://127.0.0.1:6379
+// With --tls-cert FILE --tls-key FILE it serves HTTPS (SIGHUP reloads them).
 #include <bareasio/bareasio.hpp>
 #include <bareasio/redis/shared_event.hpp> // links hiredis
+#include <bareasio/tls/serve.hpp>          // links OpenSSL
 
 using namespace bareasio;
 using namespace std::chrono_literals;
@@ -73,5 +75,5 @@ int main(int argc, char** argv) {
                 return ctx.info<state>().toggled.connect(ctx.executor, redis_url);
             },
             [](lifespan_context& ctx) { return ctx.info<state>().toggled.close(); });
-    return serve(app, config);
+    return tls::serve(app, config); // plain HTTP without --tls-cert
 }

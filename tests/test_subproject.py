@@ -13,11 +13,13 @@ import tempfile
 
 from e2e_support import check, summary
 
-# The seed example shares its event through Redis, so it takes the Redis
-# dependencies (bareasio's and hiredis).
+# The seed example shares its event through Redis and serves HTTPS, so it
+# takes the Redis and TLS dependencies (bareasio's, hiredis, OpenSSL).
 USER_PROJECT = """project('user_app', 'cpp', default_options: ['cpp_std=c++20'])
-header_only = dependency('bareasio-redis', fallback: 'bareasio')
-separate = dependency('bareasio-redis-separate', fallback: 'bareasio')
+header_only = [dependency('bareasio-redis', fallback: 'bareasio'),
+               dependency('bareasio-tls', fallback: 'bareasio')]
+separate = [dependency('bareasio-redis-separate', fallback: 'bareasio'),
+            dependency('bareasio-tls-separate', fallback: 'bareasio')]
 executable('app', 'app.cpp', dependencies: header_only)
 executable('app_separate', 'app.cpp', dependencies: separate)
 """

@@ -24,6 +24,7 @@
 #include <bareasio/async/event.hpp>
 #include <bareasio/detail/config.hpp>
 #include <bareasio/server/config.hpp>
+#include <bareasio/server/stream_layer_factory.hpp>
 
 #include <asio/awaitable.hpp>
 #include <asio/io_context.hpp>
@@ -31,9 +32,11 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace bareasio {
@@ -50,6 +53,16 @@ public:
 
     // Whether run() turns SIGINT/SIGTERM into a graceful stop (serve() does).
     void handle_signals(bool on) noexcept { handle_signals_ = on; }
+
+    // Accepted sockets go through a layer made by `factory` for each loop
+    // (TLS: tls::serve does this); the banner says `scheme`, and SIGHUP
+    // also calls `on_sighup` (reloading a certificate). Call before run().
+    void use_layer(stream_layer_factory factory, std::string scheme,
+                   std::function<void()> on_sighup) {
+        layer_factory_ = std::move(factory);
+        scheme_ = std::move(scheme);
+        on_sighup_ = std::move(on_sighup);
+    }
 
     // Runs the whole lifespan on the calling thread, which is event loop 0;
     // config.threads - 1 more loops run on threads of their own. Returns the
@@ -81,6 +94,9 @@ private:
     const application& app_;
     server_config config_;
     bool handle_signals_ = false;
+    stream_layer_factory layer_factory_; // none: sockets are served as they are
+    std::string scheme_ = "http";
+    std::function<void()> on_sighup_;
     event stop_;
     std::mutex mutex_;
     std::condition_variable ready_;

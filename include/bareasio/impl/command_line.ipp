@@ -13,7 +13,8 @@ namespace detail {
 
 // The shared flags that take a value (--access-log takes one only with =).
 inline bool shared_flag_takes_value(std::string_view arg) noexcept {
-    return arg == "--host" || arg == "--port" || arg == "--threads" || arg == "--trusted-proxy";
+    return arg == "--host" || arg == "--port" || arg == "--threads" || arg == "--trusted-proxy" ||
+           arg == "--tls-cert" || arg == "--tls-key";
 }
 
 inline bool is_shared_flag(std::string_view arg) noexcept {
@@ -35,13 +36,15 @@ inline void check_options(const std::vector<command_line_option>& options) {
 [[noreturn]] inline void print_help(const char* program, const server_config& config,
                                     const std::vector<command_line_option>& options) {
     std::printf("usage: %s [--host HOST] [--port PORT] [--threads N] [--access-log[=FILE]]\n"
-                "          [--trusted-proxy ADDR]...%s\n"
+                "          [--trusted-proxy ADDR]... [--tls-cert FILE --tls-key FILE]%s\n"
                 "  --host HOST    address to listen on (default %s)\n"
                 "  --port PORT    port to listen on (default %u; env PORT)\n"
                 "  --threads N    event loops (default %u; 0 = one per core; at most 1024)\n"
                 "  --access-log   one line per request to stderr; =FILE appends to FILE\n"
                 "  --trusted-proxy ADDR  believe Forwarded/X-Forwarded-* from this\n"
-                "                 address or CIDR network (repeatable)\n",
+                "                 address or CIDR network (repeatable)\n"
+                "  --tls-cert FILE  serve HTTPS with this PEM certificate chain\n"
+                "  --tls-key FILE   and this PEM private key (programs that use tls::serve)\n",
                 program, options.empty() ? "" : " [OPTIONS]", config.host.c_str(),
                 static_cast<unsigned>(config.port), config.threads);
     if (!options.empty()) std::printf("options of %s:\n", program);
@@ -75,6 +78,10 @@ inline bool apply_shared_flag(const char* program, std::string_view arg, std::st
         config.access_log = value.empty() ? "-" : std::string(value);
     } else if (arg == "--trusted-proxy" && !value.empty()) {
         config.trusted_proxies.emplace_back(value);
+    } else if (arg == "--tls-cert" && !value.empty()) {
+        config.tls_cert = std::string(value);
+    } else if (arg == "--tls-key" && !value.empty()) {
+        config.tls_key = std::string(value);
     } else {
         return false;
     }
@@ -133,6 +140,8 @@ BAREASIO_DECL server_config config_from_args(int argc, char** argv, server_confi
         if (detail::apply_option(program, arg, value, options)) continue;
         detail::usage_error(program, "unknown or incomplete option '" + std::string(arg) + "'");
     }
+    if (config.tls_cert.empty() != config.tls_key.empty())
+        detail::usage_error(program, "--tls-cert and --tls-key go together");
     return config;
 }
 

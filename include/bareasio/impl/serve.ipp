@@ -25,6 +25,12 @@ BAREASIO_DECL int app_server::run() {
         set_listening(0);
         return 2;
     }
+    if (!config_.tls_cert.empty() && !layer_factory_) {
+        detail::log_line("bareasio: this program serves plain HTTP (it calls serve(), not "
+                         "tls::serve()): --tls-cert and --tls-key cannot be used");
+        set_listening(0);
+        return 2;
+    }
     // A write to a socket or pipe whose reader left fails with EPIPE
     // instead of killing the process (Asio's sockets never raise it; an
     // access log on a pipe would).
@@ -108,7 +114,7 @@ BAREASIO_DECL asio::awaitable<void> app_server::main(int& exit_code, const loop_
         asio::post(*loops[i], [srv = servers[i].get()] { srv->start(); });
     servers_ = &servers;
     const bool ipv6 = config_.host.find(':') != std::string::npos;
-    detail::log_line("bareasio: listening on http://" +
+    detail::log_line("bareasio: listening on " + scheme_ + "://" +
                      (ipv6 ? "[" + config_.host + "]" : config_.host) + ":" +
                      std::to_string(servers.front()->port()) + " (" + std::to_string(loops.size()) +
                      (loops.size() == 1 ? " thread)" : " threads)"));
@@ -135,6 +141,7 @@ BAREASIO_DECL void app_server::listen_all(server_list& servers, const loop_list&
         auto& srv = *servers.emplace_back(std::make_unique<server>(
             loop->get_executor(), config, app_.handler(), app_.info_handle()));
         srv.listen(shared);
+        if (layer_factory_) srv.use_layer(layer_factory_(loop->get_executor(), config));
         config.port = srv.port();
     }
 }
@@ -164,7 +171,10 @@ BAREASIO_DECL void app_server::watch_signals(signal_set& signals) {
     signals.async_wait([this, &signals](std::error_code ec, int signo) {
         if (ec) return;
         if (signo == SIGHUP) {
-            reopen_access_logs();
+            // Reloading a certificate is reason enough for a SIGHUP.
+            const bool access_log_file = !config_.access_log.empty() && config_.access_log != "-";
+            if (access_log_file || !on_sighup_) reopen_access_logs();
+            if (on_sighup_) on_sighup_();
         } else if (!signalled_) {
             signalled_ = true;
             detail::log_line(std::string("bareasio: received ") +

@@ -37,6 +37,7 @@ struct server_config {
     std::chrono::milliseconds write_timeout{10'000};       // client takes no bytes -> close
     std::chrono::milliseconds drain_timeout{10'000};       // graceful shutdown deadline
     std::chrono::milliseconds service_stop_timeout{5'000}; // services to end before cancel
+    std::chrono::milliseconds handshake_timeout{10'000};   // TLS handshake not done -> close
     // Minimum data rates (Kestrel's): a body that arrives, or a response
     // that leaves, slower than 240 bytes/s on average after a 5 s grace
     // period -> 408 / close. Only time spent waiting on the client counts.
@@ -55,6 +56,12 @@ struct server_config {
     // One line per request (server/access_log.hpp): empty (the default)
     // logs nothing, "-" writes to stderr, anything else appends to that file.
     std::string access_log{};
+
+    // HTTPS (bareasio/tls/serve.hpp, tls::serve): PEM files of the
+    // certificate chain and its private key (--tls-cert, --tls-key). Both
+    // empty: plain HTTP.
+    std::string tls_cert{};
+    std::string tls_key{};
 
     parser_limits limits() const noexcept {
         return {max_header_bytes, max_header_count, max_url_bytes};

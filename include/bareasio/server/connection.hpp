@@ -336,8 +336,16 @@ private:
                 peer_trusted_ = loop_.proxies.contains(endpoint.address());
             }
         }
-        request_.set_client(peer_, "http");
+        request_.set_client(peer_, stream_scheme);
     }
+
+    // "https" for a stream that says so (tls::stream), else "http".
+    static constexpr std::string_view stream_scheme = [] {
+        if constexpr (requires { Stream::scheme; })
+            return std::string_view(Stream::scheme);
+        else
+            return std::string_view("http");
+    }();
 
     // ---- the request body ------------------------------------------------------
 

@@ -10,6 +10,7 @@
 #include <bareasio/async/task_group.hpp>
 #include <bareasio/server/config.hpp>
 #include <bareasio/server/connection_registry.hpp>
+#include <bareasio/server/stream_layer.hpp>
 
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
@@ -48,10 +49,16 @@ public:
         bind(probe, config, false);
     }
 
+    // Accepted sockets go through `layer` (TLS) before they are served.
+    // Call before start().
+    void use_layer(std::unique_ptr<stream_layer> layer) { layer_ = std::move(layer); }
+
     // The bound port (useful with port 0).
     std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
     const server_config& config() const noexcept { return config_; }
-    std::size_t connections() const noexcept { return registry_.size(); }
+    std::size_t connections() const noexcept {
+        return registry_.size() + (layer_ ? layer_->pending() : 0);
+    }
 
     // Starts accepting and sweeping; call after listen(). Both run in a
     // task group that shutdown() joins, so none outlives the server.
@@ -84,6 +91,7 @@ public:
     asio::awaitable<void> shutdown() {
         std::error_code ignored;
         acceptor_.close(ignored);
+        if (layer_) co_await layer_->stop();
         if (registry_.size() > 0)
             detail::log_line("bareasio: shutting down: draining " +
                              std::to_string(registry_.size()) + " connection(s)");
@@ -103,13 +111,16 @@ private:
                 co_await pause.async_wait(detail::use_tuple);
                 continue;
             }
-            if (registry_.size() >= config_.max_connections) {
+            if (connections() >= config_.max_connections) {
                 refuse(socket);
                 continue;
             }
             std::error_code ignored;
             socket.set_option(asio::ip::tcp::no_delay(true), ignored);
-            registry_.start(ex_, std::move(socket));
+            if (layer_)
+                layer_->accept(std::move(socket), registry_);
+            else
+                registry_.start(ex_, std::move(socket));
         }
     }
 
@@ -142,6 +153,10 @@ private:
     // refusals linger at a time; past that, the 503 is best effort.
     void refuse(asio::ip::tcp::socket& socket) {
         std::error_code ignored;
+        if (layer_) { // a 503 in plain text means nothing to a TLS client
+            socket.close(ignored);
+            return;
+        }
         socket.non_blocking(true, ignored);
         socket.write_some(asio::buffer(busy_response), ignored);
         if (refusing_ >= max_refusing) {
@@ -195,6 +210,7 @@ private:
     asio::ip::tcp::acceptor acceptor_;
     loop_context loop_;
     connection_registry registry_;
+    std::unique_ptr<stream_layer> layer_; // none: sockets are served as they are
     event stop_requested_;
     unsigned refusing_ = 0; // lingering refusals
     task_group tasks_;      // last: its tasks use the members above

@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+"""HTTPS: examples/event_toggle with --tls-cert/--tls-key, certificates made
+here with Debian's openssl. Python's ssl and curl get the page; TLS 1.2 and
+1.3 are accepted and older versions refused; ALPN picks http/1.1; plain
+HTTP, garbage and stalled handshakes are dropped without delaying anyone;
+SIGHUP reloads the certificate (open connections go on; a broken key keeps
+the old one); missing or mismatched files exit 2 naming the file; a plain
+serve() program refuses the flags.
+
+usage: test_tls.py EVENT_TOGGLE EVENT_TOGGLE_GLOBAL
+"""
+import http.client
+import os
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+
+from e2e_support import check, free_port, summary, wait_accepting
+
+warnings.filterwarnings("ignore", category=DeprecationWarning)  # TLS 1.0/1.1, offered on purpose
+
+
+def make_cert(workdir, name, cn):
+    cert, key = os.path.join(workdir, name + ".pem"), os.path.join(workdir, name + ".key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "2", "-subj", f"/CN={cn}", "-addext",
+                    "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+class Server:
+    def __init__(self, binary, workdir, cert, key):
+        self.port = free_port()
+        self.log_path = os.path.join(workdir, "server.log")
+        self.log_file = open(self.log_path, "w")
+        self.proc = subprocess.Popen([binary, "--port", str(self.port), "--tls-cert", cert,
+                                      "--tls-key", key], stdout=subprocess.DEVNULL,
+                                     stderr=self.log_file)
+        if not wait_accepting(self.port, self.proc):
+            raise RuntimeError("the TLS server did not start: " + self.log())
+
+    def log(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=30)
+        self.log_file.close()
+        return self.proc.returncode
+
+
+def client_context(cafile, **versions):
+    ctx = ssl.create_default_context(cafile=cafile)
+    for name, value in versions.items():
+        setattr(ctx, name, value)
+    return ctx
+
+
+def get(port, ctx, conn=None):
+    conn = conn or http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=10)
+    conn.request("GET", "/")
+    res = conn.getresponse()
+    return conn, res.status, res.read().decode()
+
+
+def tls_socket(port, ctx, alpn=None):
+    if alpn:
+        ctx.set_alpn_protocols(alpn)
+    raw = socket.create_connection(("127.0.0.1", port), timeout=10)
+    return ctx.wrap_socket(raw, server_hostname="127.0.0.1")
+
+
+def basics(server, cert):
+    conn, status, page = get(server.port, client_context(cert))
+    check(status == 200 and ">Set</button>" in page, f"GET / over HTTPS ({status})")
+    conn.request("POST", "/change_event", body="True")
+    res = conn.getresponse()
+    res.read()
+    check(res.status == 204, f"POST on the same connection ({res.status})")
+    _, status, page = get(server.port, client_context(cert), conn)
+    check(">Clear</button>" in page, "the page follows the event over HTTPS")
+    conn.close()
+    check(f"listening on https://" in server.log(), "the banner says https://")
+    curl = subprocess.run(["curl", "-sS", "--cacert", cert, f"https://127.0.0.1:{server.port}/"],
+                          capture_output=True, text=True)
+    check(curl.returncode == 0 and "<button" in curl.stdout, f"curl gets the page ({curl.stderr})")
+
+
+def versions_and_alpn(server, cert):
+    for version in (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3):
+        ctx = client_context(cert, minimum_version=version, maximum_version=version)
+        with tls_socket(server.port, ctx) as s:
+            check(s.version() == version.name.replace("v", "v").replace("_", "."),
+                  f"{version.name} accepted ({s.version()})")
+    for version in (ssl.TLSVersion.TLSv1, ssl.TLSVersion.TLSv1_1):
+        ctx = client_context(cert, minimum_version=version, maximum_version=version)
+        try:
+            ctx.set_ciphers("ALL:@SECLEVEL=0")
+            tls_socket(server.port, ctx).close()
+            check(False, f"{version.name} refused")
+        except (ssl.SSLError, OSError):
+            check(True, f"{version.name} refused")
+    with tls_socket(server.port, client_context(cert), ["h2", "http/1.1"]) as s:
+        check(s.selected_alpn_protocol() == "http/1.1", f"ALPN picks http/1.1 ({s.selected_alpn_protocol()})")
+    with tls_socket(server.port, client_context(cert), ["h2"]) as s:
+        check(s.selected_alpn_protocol() is None, "ALPN without http/1.1: none agreed, still served")
+
+
+def bad_clients(server, cert):
+    stalled = []
+    for _ in range(5):  # TCP open, nothing sent: they wait out the handshake timeout
+        stalled.append(socket.create_connection(("127.0.0.1", server.port)))
+    half = socket.create_connection(("127.0.0.1", server.port))
+    half.sendall(bytes([0x16, 0x03, 0x01, 0x02, 0x00]) + b"\x01\x00")  # a ClientHello cut short
+    stalled.append(half)
+    started = time.monotonic()
+    _, status, _ = get(server.port, client_context(cert))
+    check(status == 200, "a client is served while six handshakes stall")
+    check(time.monotonic() - started < 5, "stalled handshakes do not delay it")
+    for payload in (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", os.urandom(300)):
+        s = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        s.sendall(payload)
+        try:
+            data = s.recv(4096)
+            ended = data == b"" or data[:1] == b"\x15"  # closed, or a TLS alert
+        except ConnectionResetError:
+            ended = True
+        check(ended, f"plain HTTP or garbage on the TLS port is dropped ({payload[:10]!r})")
+        s.close()
+    for s in stalled:
+        s.settimeout(20)
+        try:
+            closed = s.recv(1) == b""
+        except ConnectionResetError:
+            closed = True
+        except socket.timeout:
+            closed = False
+        check(closed, "a stalled handshake is closed at the handshake timeout")
+        s.close()
+    _, status, _ = get(server.port, client_context(cert))
+    check(status == 200, "still serving after the bad clients")
+
+
+def reload(server, workdir, cert, key):
+    old_ctx = client_context(cert)
+    conn, status, _ = get(server.port, old_ctx)
+    with tls_socket(server.port, client_context(cert)) as s:
+        before = s.getpeercert(binary_form=True)
+    cert2, key2 = make_cert(workdir, "second", "second")
+    shutil.copy(cert2, cert)
+    shutil.copy(key2, key)
+    server.proc.send_signal(signal.SIGHUP)
+    check(wait_for_log(server, "reloaded the TLS certificate"), "SIGHUP reloads the certificate")
+    with tls_socket(server.port, client_context(cert)) as s:
+        check(s.getpeercert(binary_form=True) != before, "new handshakes get the new certificate")
+    _, status, _ = get(server.port, old_ctx, conn)
+    check(status == 200, "a connection opened before the reload goes on")
+    conn.close()
+    with open(key, "w") as f:
+        f.write("not a key\n")
+    server.proc.send_signal(signal.SIGHUP)
+    check(wait_for_log(server, "the old certificate stays"), "a broken key is logged on SIGHUP")
+    _, status, _ = get(server.port, client_context(cert))
+    check(status == 200, "and the previous certificate goes on serving")
+
+
+def wait_for_log(server, text, seconds=10):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if text in server.log():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def startup_failures(binary, plain_binary, workdir, cert, key):
+    def run(*args, program=binary):
+        return subprocess.run([program, "--port", str(free_port()), *args], capture_output=True,
+                              text=True, timeout=30)
+    missing = os.path.join(workdir, "missing.pem")
+    r = run("--tls-cert", missing, "--tls-key", key)
+    check(r.returncode == 2 and missing in r.stderr, f"a missing certificate: exit 2 naming it ({r.stderr!r})")
+    other_cert, _ = make_cert(workdir, "other", "other")
+    r = run("--tls-cert", other_cert, "--tls-key", key)
+    check(r.returncode == 2 and key in r.stderr and "mismatch" in r.stderr,
+          f"a key for another certificate: exit 2 naming it ({r.stderr!r})")
+    r = run("--tls-cert", cert)
+    check(r.returncode == 2 and "go together" in r.stderr, f"--tls-cert alone: exit 2 ({r.stderr!r})")
+    r = run("--tls-cert", cert, "--tls-key", key, program=plain_binary)
+    check(r.returncode == 2 and "tls::serve" in r.stderr, f"a plain serve() program refuses the flags ({r.stderr!r})")
+
+
+def main():
+    binary, plain_binary = sys.argv[1:3]
+    workdir = tempfile.mkdtemp(prefix="bareasio-tls-")
+    try:
+        cert, key = make_cert(workdir, "server", "first")
+        server = Server(binary, workdir, cert, key)
+        try:
+            basics(server, cert)
+            versions_and_alpn(server, cert)
+            bad_clients(server, cert)
+            reload(server, workdir, cert, key)
+        finally:
+            code = server.stop()
+            check(code == 0, f"SIGTERM: exit 0 ({code})")
+            print("--- server log:\n" + server.log())
+        cert, key = make_cert(workdir, "fresh", "fresh")
+        startup_failures(binary, plain_binary, workdir, cert, key)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
