@@ -20,8 +20,9 @@ packages=(meson ninja-build g++ pkg-config python3 libasio-dev node-llhttp nlohm
           zlib1g-dev libhiredis-dev libssl-dev)
 # The tests also drive the examples with curl, behind Debian's nginx, with
 # the WebSocket clients of python3-websockets and python3-wsproto, and
-# against a real redis-server each test starts on a free port.
-test_packages=(nginx-light curl python3-websockets python3-wsproto redis-server openssl)
+# against a real redis-server each test starts on a free port; HTTPS with
+# certificates made by openssl, checked by testssl.sh.
+test_packages=(nginx-light curl python3-websockets python3-wsproto redis-server openssl testssl.sh)
 
 install_missing() {
     local missing=() p
