@@ -3,7 +3,9 @@
 // permessage-deflate when the client offers it. It is what the conformance
 // client, the real clients and the benchmarks drive.
 //     ./websocket_echo [--port 9013] [--threads N]    (--help for all flags)
+// With --tls-cert FILE --tls-key FILE it is wss://127.0.0.1:9013/echo.
 #include <bareasio/bareasio.hpp>
+#include <bareasio/tls/serve.hpp>         // links OpenSSL
 #include <bareasio/websocket/deflate.hpp> // links zlib
 
 using namespace bareasio;
@@ -18,5 +20,5 @@ int main(int argc, char** argv) {
     application app;
     app.ws_router.add("/echo", echo);
     app.ws_router.options.compression = permessage_deflate();
-    return serve(app, config_from_args(argc, argv, {.port = 9013}));
+    return tls::serve(app, config_from_args(argc, argv, {.port = 9013}));
 }

@@ -7,6 +7,7 @@
 // cancelled, and the socket is closed cleanly.
 //     ./websocket_live [--port 9014]   then open http://127.0.0.1:9014 twice
 #include <bareasio/bareasio.hpp>
+#include <bareasio/tls/serve.hpp> // links OpenSSL: wss:// with --tls-cert and --tls-key
 
 #include <asio/experimental/awaitable_operators.hpp>
 
@@ -23,7 +24,7 @@ constexpr std::string_view page = R"html(<html>
 <p>The event is <b id="state">...</b></p>
 <button id="toggle" disabled>Toggle</button>
 <script>
-const socket = new WebSocket(`ws://${location.host}/live`);
+const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/live`);
 let next = 'True';
 socket.onmessage = (e) => {
   document.getElementById('state').textContent = e.data;
@@ -71,5 +72,5 @@ int main(int argc, char** argv) {
     application app{std::in_place_type<state>};
     app.http_router.add({"GET"}, "/", get_index);
     app.ws_router.add("/live", live);
-    return serve(app, config_from_args(argc, argv, {.port = 9014}));
+    return tls::serve(app, config_from_args(argc, argv, {.port = 9014}));
 }

@@ -7,8 +7,12 @@ SIGHUP reloads the certificate (open connections go on; a broken key keeps
 the old one); missing or mismatched files exit 2 naming the file; a plain
 serve() program refuses the flags.
 
-usage: test_tls.py EVENT_TOGGLE EVENT_TOGGLE_GLOBAL
+With WEBSOCKET_ECHO, a wss:// echo through Debian's python3-websockets
+(run by Debian's Python, which has it).
+
+usage: test_tls.py EVENT_TOGGLE EVENT_TOGGLE_GLOBAL [WEBSOCKET_ECHO]
 """
+import asyncio
 import http.client
 import os
 import shutil
@@ -173,6 +177,25 @@ def reload(server, workdir, cert, key):
     check(status == 200, "and the previous certificate goes on serving")
 
 
+def wss_echo(binary, workdir, cert, key):
+    import websockets  # Debian's python3-websockets
+    server = Server(binary, workdir, cert, key)
+    try:
+        async def echo():
+            ctx = client_context(cert)
+            async with websockets.connect(f"wss://127.0.0.1:{server.port}/echo", ssl=ctx) as ws:
+                await ws.send("over TLS")
+                text = await ws.recv()
+                await ws.send(b"\x00\x01" * 40000)
+                data = await ws.recv()
+                return text, data
+        text, data = asyncio.run(echo())
+        check(text == "over TLS" and data == b"\x00\x01" * 40000,
+              "wss:// echoes text and an 80 KB binary message")
+    finally:
+        check(server.stop() == 0, "the wss:// server stops cleanly")
+
+
 def wait_for_log(server, text, seconds=10):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -201,6 +224,7 @@ def startup_failures(binary, plain_binary, workdir, cert, key):
 
 def main():
     binary, plain_binary = sys.argv[1:3]
+    echo_binary = sys.argv[3] if len(sys.argv) > 3 else None
     workdir = tempfile.mkdtemp(prefix="bareasio-tls-")
     try:
         cert, key = make_cert(workdir, "server", "first")
@@ -216,6 +240,8 @@ def main():
             print("--- server log:\n" + server.log())
         cert, key = make_cert(workdir, "fresh", "fresh")
         startup_failures(binary, plain_binary, workdir, cert, key)
+        if echo_binary:
+            wss_echo(echo_binary, workdir, cert, key)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return summary()
