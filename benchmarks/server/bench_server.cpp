@@ -9,6 +9,9 @@
 //     ./bench_server [--port 8080] [--threads N]
 #include <bareasio/bareasio.hpp>
 #include <bareasio/http/json.hpp>
+#if defined(BENCH_TLS) // bench_tls_server: the same with --tls-cert/--tls-key
+#include <bareasio/tls/serve.hpp>
+#endif
 
 #include <algorithm>
 #include <cstdint>
@@ -72,5 +75,9 @@ int main(int argc, char** argv) {
                                },
                                "application/octet-stream", n)};
     });
+#if defined(BENCH_TLS)
+    return tls::serve(app, config_from_args(argc, argv, {.port = 8080}));
+#else
     return serve(app, config_from_args(argc, argv, {.port = 8080}));
+#endif
 }
