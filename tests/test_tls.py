@@ -196,6 +196,64 @@ def wss_echo(binary, workdir, cert, key):
         check(server.stop() == 0, "the wss:// server stops cleanly")
 
 
+def reload_under_load(binary, workdir):
+    """64 clients (half keep-alive, half a new handshake per request) while
+    SIGHUP swaps between two certificates ten times: no request may fail."""
+    import threading
+    pairs = [make_cert(workdir, f"rotate{i}", f"rotate{i}") for i in range(2)]
+    bundle = os.path.join(workdir, "both.pem")
+    with open(bundle, "w") as f:
+        f.write(open(pairs[0][0]).read() + open(pairs[1][0]).read())
+    cert, key = os.path.join(workdir, "live.pem"), os.path.join(workdir, "live.key")
+
+    def install(pair):  # each file replaced whole, never seen half written
+        for src, dst in zip(pair, (cert, key)):
+            shutil.copy(src, dst + ".new")
+            os.replace(dst + ".new", dst)
+
+    install(pairs[0])
+    server = Server(binary, workdir, cert, key)
+    stop, lock = threading.Event(), threading.Lock()
+    counts = {"ok": 0, "failed": 0}
+    failures = []
+
+    def client(keep_alive):
+        ctx = client_context(bundle)
+        conn = None
+        while not stop.is_set():
+            try:
+                conn, status, _ = get(server.port, ctx, conn if keep_alive else None)
+                ok = status == 200
+                if not keep_alive:
+                    conn.close()
+            except (OSError, http.client.HTTPException, ssl.SSLError) as e:
+                ok, conn = False, None
+                failures.append(repr(e))
+            with lock:
+                counts["ok" if ok else "failed"] += 1
+
+    threads = [threading.Thread(target=client, args=(n % 2 == 0,)) for n in range(64)]
+    try:
+        for t in threads:
+            t.start()
+        for i in range(10):
+            time.sleep(0.3)
+            install(pairs[(i + 1) % 2])
+            server.proc.send_signal(signal.SIGHUP)
+        time.sleep(0.3)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+        code = server.stop()
+    reloads = server.log().count("reloaded the TLS certificate")
+    print(f"reload under load: {counts['ok']} requests, {counts['failed']} failed, {reloads} reloads")
+    check(counts["failed"] == 0, f"no request fails while the certificate is reloaded ({failures[:3]})")
+    check(reloads == 10, f"ten reloads logged ({reloads})")
+    check(counts["ok"] > 100, f"load went through ({counts['ok']} requests)")
+    check(code == 0, "the server stops cleanly after the reloads")
+
+
 def wait_for_log(server, text, seconds=10):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -238,6 +296,7 @@ def main():
             code = server.stop()
             check(code == 0, f"SIGTERM: exit 0 ({code})")
             print("--- server log:\n" + server.log())
+        reload_under_load(binary, workdir)
         cert, key = make_cert(workdir, "fresh", "fresh")
         startup_failures(binary, plain_binary, workdir, cert, key)
         if echo_binary:
