@@ -712,6 +712,31 @@ TEST_CASE("trusted proxies: the client address and scheme come from the proxy's 
     CHECK(without_dates(stranger.received()) == ok("http 127.0.0.1"));
 }
 
+// A stream that says its scheme, as tls::stream does.
+struct https_stream : testing::stream {
+    using testing::stream::stream;
+    static constexpr std::string_view scheme = "https";
+};
+
+TEST_CASE("a stream that says https makes req.scheme() https (as over tls::stream)") {
+    application app;
+    app.http_router.add({"GET"}, "/whoami", [](request& req) -> awaitable<response> {
+        co_return response{
+            200,
+            {},
+            text_writer(std::string(req.scheme()) + " " + std::string(req.client_address()))};
+    });
+    test::memory_server server(app);
+    auto client = server.connect_as<https_stream>();
+    client.send(get("/whoami"));
+    server.poll();
+    CHECK(without_dates(client.received()) == ok("https 127.0.0.1"));
+    auto plain = server.connect();
+    plain.send(get("/whoami"));
+    server.poll();
+    CHECK(without_dates(plain.received()) == ok("http 127.0.0.1"));
+}
+
 TEST_CASE("a read buffer of 0 bytes is refused when the loop is made, not looped on") {
     application app;
     const http_handler handler = app.handler();

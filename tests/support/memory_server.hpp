@@ -45,6 +45,18 @@ public:
         return client;
     }
 
+    // The same with the server end's own stream type: one derived from
+    // testing::stream (one that reports a scheme, say).
+    template <class ServerEnd>
+    bareasio::testing::stream connect_as() {
+        ServerEnd server_end(ioc_.get_executor());
+        bareasio::testing::stream client(ioc_.get_executor());
+        server_end.connect(client);
+        registry_.start(ioc_.get_executor(), std::move(server_end));
+        poll();
+        return client;
+    }
+
     // Runs every handler that is ready, and those they make ready.
     void poll() {
         ioc_.restart();
