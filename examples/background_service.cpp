@@ -6,6 +6,7 @@
 // process exits 0. GET / shows how many times it has ticked.
 //     ./background_service [--port 9010] [--every MS]
 #include <bareasio/bareasio.hpp>
+#include <bareasio/tls/serve.hpp> // links OpenSSL: HTTPS with --tls-cert/--tls-key
 
 #include <atomic>
 #include <cstdio>
@@ -66,5 +67,5 @@ int main(int argc, char** argv) {
     app.lifespan.on_startup(start_service, "start_service");
     app.lifespan.on_shutdown(stop_service, "stop_service");
     app.http_router.add({"GET"}, "/", get_index);
-    return serve(app, config);
+    return tls::serve(app, config);
 }

@@ -8,6 +8,7 @@
 #include <bareasio/cors.hpp>
 #include <bareasio/http/cookies.hpp>
 #include <bareasio/static_files.hpp>
+#include <bareasio/tls/serve.hpp> // links OpenSSL: HTTPS with --tls-cert/--tls-key
 
 #include <charconv>
 #include <cstdlib>
@@ -53,5 +54,5 @@ int main(int argc, char** argv) {
     });
     app.http_router.add({"GET"}, "/visits", visits);
     app.http_router.add({"GET"}, "/api/items", items);
-    return serve(app, config_from_args(argc, argv, {.port = 9012}));
+    return tls::serve(app, config_from_args(argc, argv, {.port = 9012}));
 }

@@ -5,6 +5,7 @@
 // the coroutine that waits.
 //     ./event_toggle_global [--port 9009]
 #include <bareasio/bareasio.hpp>
+#include <bareasio/tls/serve.hpp> // links OpenSSL: HTTPS with --tls-cert/--tls-key
 
 using namespace bareasio;
 using namespace std::chrono_literals;
@@ -43,5 +44,5 @@ int main(int argc, char** argv) {
     application app;
     app.http_router.add({"GET"}, "/", get_index);
     app.http_router.add({"POST"}, "/change_event", change_event);
-    return serve(app, config_from_args(argc, argv, {.port = 9009}));
+    return tls::serve(app, config_from_args(argc, argv, {.port = 9009}));
 }

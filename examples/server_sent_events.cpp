@@ -6,6 +6,7 @@
 // at once (req.stopping()) so the server stops without waiting for them.
 //     ./server_sent_events [--port 9011]   then open http://127.0.0.1:9011
 #include <bareasio/bareasio.hpp>
+#include <bareasio/tls/serve.hpp> // links OpenSSL: HTTPS with --tls-cert/--tls-key
 
 #include <optional>
 
@@ -68,5 +69,5 @@ int main(int argc, char** argv) {
     app.http_router.add({"GET"}, "/", get_index);
     app.http_router.add({"GET"}, "/events", get_events);
     app.http_router.add({"POST"}, "/change_event", change_event);
-    return serve(app, config_from_args(argc, argv, {.port = 9011}));
+    return tls::serve(app, config_from_args(argc, argv, {.port = 9011}));
 }

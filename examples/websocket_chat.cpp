@@ -1,7 +1,9 @@
 // A chat room per path: every message a member of ws://HOST/chat/{room}
 // sends reaches every member of that room, whichever event loop serves them.
-//     ./websocket_chat [--port 9015] [--threads 0]
+//     ./websocket_chat [--port 9015] [--threads 0] [--tls-cert FILE --tls-key FILE]
+// With a certificate the rooms are at wss://HOST/chat/{room}.
 #include <bareasio/bareasio.hpp>
+#include <bareasio/tls/serve.hpp> // links OpenSSL: HTTPS with --tls-cert/--tls-key
 
 #include <map>
 #include <mutex>
@@ -53,5 +55,5 @@ awaitable<void> chat(websocket& ws) {
 int main(int argc, char** argv) {
     application app{std::in_place_type<rooms>};
     app.ws_router.add("/chat/{room}", chat);
-    return serve(app, config_from_args(argc, argv, {.port = 9015}));
+    return tls::serve(app, config_from_args(argc, argv, {.port = 9015}));
 }

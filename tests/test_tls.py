@@ -4,13 +4,13 @@ here with Debian's openssl. Python's ssl and curl get the page; TLS 1.2 and
 1.3 are accepted and older versions refused; ALPN picks http/1.1; plain
 HTTP, garbage and stalled handshakes are dropped without delaying anyone;
 SIGHUP reloads the certificate (open connections go on; a broken key keeps
-the old one); missing or mismatched files exit 2 naming the file; a plain
-serve() program refuses the flags.
+the old one); missing or mismatched files exit 2 naming the file. Every
+other EXAMPLE takes the flags and answers over HTTPS.
 
-With WEBSOCKET_ECHO, a wss:// echo through Debian's python3-websockets
+A wss:// echo with WEBSOCKET_ECHO through Debian's python3-websockets
 (run by Debian's Python, which has it).
 
-usage: test_tls.py EVENT_TOGGLE EVENT_TOGGLE_GLOBAL [WEBSOCKET_ECHO]
+usage: test_tls.py EVENT_TOGGLE WEBSOCKET_ECHO [EXAMPLE...]
 """
 import asyncio
 import http.client
@@ -254,6 +254,20 @@ def reload_under_load(binary, workdir):
     check(code == 0, "the server stops cleanly after the reloads")
 
 
+def every_example(binaries, workdir, cert, key):
+    """Each example takes --tls-cert/--tls-key and answers over HTTPS (a page,
+    a redirect to it, or a 404 where / is not a page)."""
+    for binary in binaries:
+        name = os.path.basename(binary)
+        server = Server(binary, workdir, cert, key)
+        try:
+            _, status, _ = get(server.port, client_context(cert))
+            check(status in (200, 302, 404) and "listening on https://" in server.log(),
+                  f"{name} answers over HTTPS ({status})")
+        finally:
+            check(server.stop() == 0, f"{name} stops cleanly")
+
+
 def wait_for_log(server, text, seconds=10):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -263,9 +277,9 @@ def wait_for_log(server, text, seconds=10):
     return False
 
 
-def startup_failures(binary, plain_binary, workdir, cert, key):
-    def run(*args, program=binary):
-        return subprocess.run([program, "--port", str(free_port()), *args], capture_output=True,
+def startup_failures(binary, workdir, cert, key):
+    def run(*args):
+        return subprocess.run([binary, "--port", str(free_port()), *args], capture_output=True,
                               text=True, timeout=30)
     missing = os.path.join(workdir, "missing.pem")
     r = run("--tls-cert", missing, "--tls-key", key)
@@ -276,13 +290,10 @@ def startup_failures(binary, plain_binary, workdir, cert, key):
           f"a key for another certificate: exit 2 naming it ({r.stderr!r})")
     r = run("--tls-cert", cert)
     check(r.returncode == 2 and "go together" in r.stderr, f"--tls-cert alone: exit 2 ({r.stderr!r})")
-    r = run("--tls-cert", cert, "--tls-key", key, program=plain_binary)
-    check(r.returncode == 2 and "tls::serve" in r.stderr, f"a plain serve() program refuses the flags ({r.stderr!r})")
 
 
 def main():
-    binary, plain_binary = sys.argv[1:3]
-    echo_binary = sys.argv[3] if len(sys.argv) > 3 else None
+    binary, echo_binary, *others = sys.argv[1:]
     workdir = tempfile.mkdtemp(prefix="bareasio-tls-")
     try:
         cert, key = make_cert(workdir, "server", "first")
@@ -298,9 +309,9 @@ def main():
             print("--- server log:\n" + server.log())
         reload_under_load(binary, workdir)
         cert, key = make_cert(workdir, "fresh", "fresh")
-        startup_failures(binary, plain_binary, workdir, cert, key)
-        if echo_binary:
-            wss_echo(echo_binary, workdir, cert, key)
+        startup_failures(binary, workdir, cert, key)
+        wss_echo(echo_binary, workdir, cert, key)
+        every_example(others, workdir, cert, key)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return summary()

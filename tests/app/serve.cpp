@@ -212,3 +212,14 @@ TEST_CASE(
           started.load()); // every request a handler began was answered in full
     CHECK(service_stopped);
 }
+
+TEST_CASE("a plain serve() program refuses a certificate: exit 2, naming tls::serve") {
+    application app;
+    server_config config;
+    config.port = 0;
+    config.tls_cert = "cert.pem";
+    config.tls_key = "key.pem";
+    app_server server(app, config);
+    CHECK(server.run() == 2);
+    CHECK(server.wait_until_listening() == 0);
+}

@@ -1,5 +1,7 @@
 // Runs an application on a free loopback port on its own thread for the
 // duration of a test, and stops it gracefully at the end of the scope.
+// Server: app_server, or one with its run/request_stop/wait_until_listening
+// (tls::server).
 #pragma once
 
 #include <bareasio/bareasio.hpp>
@@ -9,9 +11,11 @@
 
 namespace test {
 
-class running_server {
+template <class Server>
+class basic_running_server {
 public:
-    explicit running_server(const bareasio::application& app, bareasio::server_config config = {})
+    explicit basic_running_server(const bareasio::application& app,
+                                  bareasio::server_config config = {})
         : server_(app, with_free_port(std::move(config))),
           thread_([this] { exit_code_ = server_.run(); }) {
         port_ = server_.wait_until_listening();
@@ -20,9 +24,10 @@ public:
             throw std::runtime_error("test server did not start");
         }
     }
-    ~running_server() { stop(); }
+    ~basic_running_server() { stop(); }
 
     std::uint16_t port() const { return port_; }
+    Server& server() noexcept { return server_; }
 
     int stop() {
         if (thread_.joinable()) {
@@ -39,10 +44,12 @@ private:
         return config;
     }
 
-    bareasio::app_server server_;
+    Server server_;
     int exit_code_ = -1;
     std::thread thread_;
     std::uint16_t port_ = 0;
 };
+
+using running_server = basic_running_server<bareasio::app_server>;
 
 } // namespace test

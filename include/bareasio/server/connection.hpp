@@ -99,20 +99,32 @@ public:
 
     // Serves requests until the client leaves, an error, or a stop.
     asio::awaitable<void> run() {
+        bool served = false; // to the end: no error, no cancellation
         try {
             co_await serve();
+            served = true;
         } catch (const std::system_error&) {
             // The client went away, an I/O deadline passed or the drain
             // deadline cancelled us: nothing to answer.
         }
         phase_ = phase::closed;
         const bool watching = watch_.on(watch_input::handler_ended) == watch_state::stopping;
+        if constexpr (connection_stream<Stream>::has_goodbye)
+            if (served && !watching && !taken_) co_await goodbye();
         stream_.close();
         // If this coroutine was cancelled, Asio would throw at the next
         // co_await; a watch read must still be waited for, since its
         // completion refers to this connection.
         co_await asio::this_coro::throw_if_cancelled(false);
         if (watching) co_await end_watch();
+    }
+
+    // TLS: close_notify before the close, bounded by write_timeout.
+    asio::awaitable<void> goodbye() requires connection_stream<Stream>::has_goodbye {
+        try {
+            co_await stream_.goodbye(config_.write_timeout);
+        } catch (const std::system_error&) { // cancelled by the drain deadline
+        }
     }
 
     void sweep(clock::time_point now) override {

@@ -178,6 +178,19 @@ public:
 
     // ---- ending -------------------------------------------------------------
 
+    // Streams with a protocol of their own end it before close(): TLS sends
+    // close_notify. Plain sockets have nothing to say.
+    static constexpr bool has_goodbye = requires(Stream & s) {
+        s.async_goodbye(detail::use_tuple);
+    };
+
+    // Ends the stream's protocol within `timeout`; errors are the client's
+    // and ignored, as close() follows.
+    asio::awaitable<void> goodbye(std::chrono::milliseconds timeout) requires has_goodbye {
+        expires_after(timeout);
+        co_await stream_.async_goodbye(detail::use_tuple);
+    }
+
     void cancel() noexcept {
         std::error_code ignored;
         stream_.cancel(ignored);

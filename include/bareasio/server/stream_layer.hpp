@@ -23,8 +23,9 @@ class connection_registry;
 class stream_layer {
 public:
     virtual ~stream_layer() = default;
-    // Takes an accepted socket; on success starts its connection in `registry`.
-    virtual void accept(asio::ip::tcp::socket socket, connection_registry& registry) = 0;
+    // Takes an accepted socket; on success starts its connection in
+    // `registry`. Never throws: a socket it cannot take, it closes.
+    virtual void accept(asio::ip::tcp::socket socket, connection_registry& registry) noexcept = 0;
     // Sockets taken and not yet handed to the registry.
     virtual std::size_t pending() const noexcept = 0;
     // Drops what is in progress and waits until it is gone.

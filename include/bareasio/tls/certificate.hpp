@@ -51,7 +51,7 @@ public:
             std::lock_guard lock(mutex_);
             current_ = std::move(fresh);
             return {};
-        } catch (const file_error& e) {
+        } catch (const std::exception& e) { // file_error, or OpenSSL out of memory
             return e.what();
         }
     }
@@ -73,14 +73,7 @@ private:
         readable(key, "key");
         auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
         auto* native = ctx->native_handle();
-        SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
-        SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
-                                        SSL_OP_CIPHER_SERVER_PREFERENCE);
-        SSL_CTX_set_cipher_list(native,
-                                "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
-                                "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
-                                "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305");
-        SSL_CTX_set_alpn_select_cb(native, select_alpn, nullptr);
+        configure(native);
         std::error_code ec;
         ctx->use_certificate_chain_file(cert, ec);
         if (ec) throw file_error("cannot use the TLS certificate " + cert + ": " + ec.message());
@@ -91,6 +84,24 @@ private:
         if (SSL_CTX_check_private_key(native) != 1)
             throw file_error("the TLS key " + key + " does not match the certificate " + cert);
         return ctx;
+    }
+
+    // Our defaults. A system policy that refuses them fails the load
+    // rather than serving weaker TLS.
+    static void configure(SSL_CTX* native) {
+        if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1)
+            throw std::runtime_error("OpenSSL refused TLS 1.2 as the minimum version");
+        SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
+                                        SSL_OP_CIPHER_SERVER_PREFERENCE);
+        if (SSL_CTX_set_cipher_list(
+                native, "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                        "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                        "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305") != 1)
+            throw std::runtime_error("OpenSSL accepts none of the TLS 1.2 ciphers");
+        SSL_CTX_set_alpn_select_cb(native, select_alpn, nullptr);
+        // A key protected by a passphrase fails to load, instead of OpenSSL
+        // asking for the passphrase on the terminal.
+        SSL_CTX_set_default_passwd_cb(native, [](char*, int, int, void*) { return 0; });
     }
 
     // ALPN: "http/1.1" if the client offers it; otherwise no protocol is

@@ -12,6 +12,8 @@
 // Link: libbareasio_tls and OpenSSL (meson: bareasio_tls_dep or
 // bareasio_tls_separate_dep). The TLS code is compiled once into that
 // library, so this header is all a program includes.
+// To reload by a call as well (a renewal hook, an admin route), run a
+// tls::server (tls/server.hpp) instead.
 // Thread safety: as serve().
 #pragma once
 

@@ -57,8 +57,18 @@ public:
 
     void cancel(std::error_code& ec) { ssl_.next_layer().cancel(ec); }
 
-    // Closes the TCP connection (no close_notify: HTTP/1.1 frames its own
-    // messages, so a client loses nothing it was promised).
+    // Sends close_notify, so the client can tell the end of what it was
+    // sent from a connection cut short, without waiting for the client's
+    // own (RFC 8446 6.1 allows this: nothing more is read). Completion:
+    // void(error_code).
+    template <class CompletionToken>
+    auto async_goodbye(CompletionToken&& token) {
+        SSL_set_shutdown(ssl_.native_handle(), SSL_RECEIVED_SHUTDOWN);
+        return ssl_.async_shutdown(std::forward<CompletionToken>(token));
+    }
+
+    // Closes the TCP connection (after async_goodbye, or without it when the
+    // connection failed).
     void close(std::error_code& ec) {
         std::error_code ignored;
         ssl_.next_layer().shutdown(socket_type::shutdown_both, ignored);

@@ -1,0 +1,49 @@
+// tls::server: app_server (serve.hpp) with HTTPS, for a program that runs
+// the server itself and reloads its certificate by a call, not only by
+// SIGHUP: after a renewal hook, from an admin route, on a file watch.
+//     tls::server server(app, config);     // throws when the files cannot be used
+//     std::thread t([&] { server.run(); });
+//     auto failure = server.reload_certificate(); // empty: new handshakes use it
+// Without a certificate and key in the config it serves plain HTTP.
+// Link: libbareasio_tls and OpenSSL (meson: bareasio_tls_dep).
+// Thread safety: run() on one thread; request_stop(), wait_until_listening()
+// and reload_certificate() from any thread.
+#pragma once
+
+#include <bareasio/application.hpp>
+#include <bareasio/server/config.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace bareasio::tls {
+
+class server {
+public:
+    // Loads config.tls_cert and config.tls_key. Throws tls::file_error
+    // naming a file that cannot be read or used (std::runtime_error if
+    // OpenSSL refuses our defaults).
+    server(const application& app, server_config config);
+    ~server();
+    server(const server&) = delete;
+    server& operator=(const server&) = delete;
+
+    // As app_server's (serve.hpp): SIGINT/SIGTERM stop gracefully, and
+    // SIGHUP also reloads the certificate.
+    void handle_signals(bool on) noexcept;
+    int run();
+    void request_stop();
+    std::uint16_t wait_until_listening();
+
+    // Reads the certificate and key files again: new handshakes use them,
+    // open connections keep theirs. Returns why it failed (the old
+    // certificate stays), or an empty string. Logged either way.
+    std::string reload_certificate();
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+} // namespace bareasio::tls

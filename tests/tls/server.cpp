@@ -1,0 +1,279 @@
+// tls::server on a loopback port, against Asio's own TLS client: a response
+// that ends the connection ends with close_notify; reload_certificate()
+// swaps the certificate for new handshakes and keeps it on a broken key;
+// handshakes in progress count against max_connections; a stop does not
+// wait for a stalled handshake; a silent connection holds no TLS stream;
+// a key with a passphrase fails to load instead of prompting.
+// Certificates are made here with Debian's openssl.
+#include <bareasio/tls/server.hpp>
+
+#include "../support/apps.hpp"
+#include "../support/doctest.hpp"
+#include "../support/test_server.hpp"
+#include <bareasio/tls/certificate.hpp>
+
+#include <asio/connect.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/read.hpp>
+#include <asio/ssl.hpp>
+#include <asio/write.hpp>
+
+#include <malloc.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace bareasio;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+using running_tls = test::basic_running_server<tls::server>;
+
+// A directory of certificates for one test, removed at its end.
+class cert_dir {
+public:
+    cert_dir() {
+        char name[] = "/tmp/bareasio-tls-XXXXXX";
+        REQUIRE(mkdtemp(name) != nullptr);
+        path_ = name;
+    }
+    ~cert_dir() {
+        std::error_code ignored;
+        fs::remove_all(path_, ignored);
+    }
+
+    // A self-signed ECDSA certificate for 127.0.0.1 with common name `cn`,
+    // written to NAME.pem and NAME.key; `extra` goes to openssl's command.
+    void make(const std::string& name, const std::string& cn, const std::string& extra = "-nodes") {
+        const std::string command =
+            "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 " + extra +
+            " -keyout " + key(name) + " -out " + cert(name) + " -days 2 -subj /CN=" + cn +
+            " -addext subjectAltName=IP:127.0.0.1 2>/dev/null";
+        REQUIRE(std::system(command.c_str()) == 0);
+    }
+    std::string cert(const std::string& name) const { return (path_ / (name + ".pem")).string(); }
+    std::string key(const std::string& name) const { return (path_ / (name + ".key")).string(); }
+
+    // Copies NAME's files over the ones the server was given (`live`).
+    void install(const std::string& name) const {
+        fs::copy_file(cert(name), cert("live"), fs::copy_options::overwrite_existing);
+        fs::copy_file(key(name), key("live"), fs::copy_options::overwrite_existing);
+    }
+
+private:
+    fs::path path_;
+};
+
+server_config tls_config(const cert_dir& dir, server_config config = {}) {
+    config.tls_cert = dir.cert("live");
+    config.tls_key = dir.key("live");
+    return config;
+}
+
+// A TLS client that trusts `cafile`.
+class client {
+public:
+    client(std::uint16_t port, const std::string& cafile) {
+        ctx_.load_verify_file(cafile);
+        ctx_.set_verify_mode(asio::ssl::verify_peer);
+        ssl_.next_layer().connect({asio::ip::make_address("127.0.0.1"), port});
+        ssl_.handshake(asio::ssl::stream_base::client);
+    }
+
+    // The common name on the server's certificate.
+    std::string peer_name() {
+        X509* cert = SSL_get1_peer_certificate(ssl_.native_handle());
+        REQUIRE(cert != nullptr);
+        char cn[256] = {};
+        X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof cn);
+        X509_free(cert);
+        return cn;
+    }
+
+    void send(const std::string& request) { asio::write(ssl_, asio::buffer(request)); }
+
+    // Reads until the server ends the connection; `how` is eof after a
+    // close_notify, stream_truncated after a bare TCP close.
+    std::string read_to_end(std::error_code& how) {
+        std::string all;
+        asio::read(ssl_, asio::dynamic_buffer(all), how);
+        return all;
+    }
+
+    // One keep-alive request, answered in one read or a few.
+    std::string get(const std::string& target) {
+        send("GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n");
+        std::string reply;
+        char chunk[4096];
+        while (reply.find("\r\n\r\n") == std::string::npos ||
+               reply.size() < reply.find("\r\n\r\n") + 4 + body_length(reply))
+            reply.append(chunk, ssl_.read_some(asio::buffer(chunk)));
+        return reply;
+    }
+
+private:
+    static std::size_t body_length(const std::string& reply) {
+        const auto at = reply.find("content-length: ");
+        return at == std::string::npos ? 0 : std::stoul(reply.substr(at + 16));
+    }
+
+    asio::io_context io_;
+    asio::ssl::context ctx_{asio::ssl::context::tls_client};
+    asio::ssl::stream<asio::ip::tcp::socket> ssl_{io_, ctx_};
+};
+
+// A TCP connection that sends nothing (or the start of a ClientHello).
+asio::ip::tcp::socket silent(asio::io_context& io, std::uint16_t port) {
+    asio::ip::tcp::socket s(io);
+    s.connect({asio::ip::make_address("127.0.0.1"), port});
+    return s;
+}
+
+// Whether the server closed `s` (end of file or reset), waiting for it.
+bool closed_by_server(asio::ip::tcp::socket& s) {
+    char byte;
+    std::error_code ec;
+    s.read_some(asio::buffer(&byte, 1), ec); // blocks until the server acts
+    return ec == asio::error::eof || ec == asio::error::connection_reset;
+}
+
+// An HTTPS request that succeeds once the server has room, tried until it does.
+std::string get_when_room(std::uint16_t port, const std::string& cafile) {
+    for (int attempt = 0; attempt < 500; ++attempt) {
+        try {
+            return client(port, cafile).get("/echo/room");
+        } catch (const std::system_error&) {
+            std::this_thread::sleep_for(10ms);
+        }
+    }
+    return {};
+}
+
+} // namespace
+
+TEST_CASE("a response that ends the connection ends with close_notify") {
+    cert_dir dir;
+    dir.make("a", "first");
+    dir.install("a");
+    application app;
+    test::test_app(app);
+    running_tls server(app, tls_config(dir));
+    client c(server.port(), dir.cert("a"));
+    c.send("GET /echo/bye HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    std::error_code how;
+    const std::string reply = c.read_to_end(how);
+    CHECK(reply.starts_with("HTTP/1.1 200"));
+    CHECK(reply.ends_with("bye"));
+    CHECK(how == asio::error::eof); // not asio::ssl::error::stream_truncated
+}
+
+TEST_CASE("reload_certificate: new handshakes get the new files; a broken key keeps the old") {
+    cert_dir dir;
+    dir.make("a", "first");
+    dir.make("b", "second");
+    dir.install("a");
+    application app;
+    test::test_app(app);
+    running_tls server(app, tls_config(dir));
+    client before(server.port(), dir.cert("a"));
+    CHECK(before.peer_name() == "first");
+
+    dir.install("b");
+    CHECK(server.server().reload_certificate() == "");
+    CHECK(client(server.port(), dir.cert("b")).peer_name() == "second");
+    CHECK(before.get("/echo/still").ends_with("still")); // the open connection goes on
+
+    std::ofstream(dir.key("live"), std::ios::trunc) << "not a key\n";
+    const std::string failure = server.server().reload_certificate();
+    CHECK(failure.find(dir.key("live")) != std::string::npos);
+    CHECK(client(server.port(), dir.cert("b")).peer_name() == "second");
+}
+
+TEST_CASE("without a certificate reload_certificate says so and the server is plain HTTP") {
+    application app;
+    test::test_app(app);
+    test::basic_running_server<tls::server> server(app);
+    CHECK(server.server().reload_certificate() == "no TLS certificate is configured");
+}
+
+TEST_CASE("handshakes in progress count against max_connections") {
+    cert_dir dir;
+    dir.make("a", "first");
+    dir.install("a");
+    application app;
+    test::test_app(app);
+    running_tls server(app, tls_config(dir, {.max_connections = 2}));
+    asio::io_context io;
+    auto quiet = silent(io, server.port());
+    auto half = silent(io, server.port());
+    const unsigned char hello_start[] = {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00};
+    asio::write(half, asio::buffer(hello_start));
+    auto third = silent(io, server.port());
+    CHECK(closed_by_server(third)); // two handshakes pending: no room
+
+    quiet.close(); // a slot frees once the server sees it go
+    CHECK(get_when_room(server.port(), dir.cert("a")).ends_with("room"));
+}
+
+TEST_CASE("a stop does not wait for stalled handshakes") {
+    cert_dir dir;
+    dir.make("a", "first");
+    dir.install("a");
+    application app;
+    test::test_app(app);
+    // An hour: a stop that waited for the handshake timeout would hang the test.
+    running_tls server(app, tls_config(dir, {.handshake_timeout = 1h}));
+    asio::io_context io;
+    auto quiet = silent(io, server.port());
+    auto half = silent(io, server.port());
+    const unsigned char hello_start[] = {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00};
+    asio::write(half, asio::buffer(hello_start));
+    CHECK(client(server.port(), dir.cert("a")).get("/echo/x").ends_with("x")); // both accepted
+    CHECK(server.stop() == 0);
+    CHECK(closed_by_server(quiet));
+    CHECK(closed_by_server(half));
+}
+
+TEST_CASE("a silent connection holds no TLS stream") {
+    cert_dir dir;
+    dir.make("a", "first");
+    dir.install("a");
+    application app;
+    test::test_app(app);
+    running_tls server(app, tls_config(dir));
+    client(server.port(), dir.cert("a")).get("/echo/warm"); // first-use allocations
+    asio::io_context io;
+    const auto before = mallinfo2().uordblks;
+    std::vector<asio::ip::tcp::socket> quiet;
+    for (int i = 0; i < 200; ++i)
+        quiet.push_back(silent(io, server.port()));
+    // Accepted in order: once this one is served, the 200 have been taken.
+    client(server.port(), dir.cert("a")).get("/echo/after");
+    const auto grown =
+        static_cast<long long>(mallinfo2().uordblks) - static_cast<long long>(before);
+    // An SSL object and its two 17 KiB record buffers would be 7 MB.
+    CHECK(grown < 200 * 8 * 1024);
+}
+
+TEST_CASE("a key protected by a passphrase fails to load, naming it, without a prompt") {
+    cert_dir dir;
+    dir.make("locked", "locked", "-passout pass:secret");
+    application app;
+    server_config config;
+    config.tls_cert = dir.cert("locked");
+    config.tls_key = dir.key("locked");
+    try {
+        tls::server server(app, config);
+        FAIL("the locked key loaded");
+    } catch (const tls::file_error& e) {
+        CHECK(std::string(e.what()).find(dir.key("locked")) != std::string::npos);
+    }
+}
