@@ -1,36 +1,35 @@
 // End-to-end test of examples/event_toggle in Debian's headless Chromium:
 // the button reads "Set", a click POSTs /change_event and reloads into
 // "Clear", a second click back into "Set"; then SIGTERM must exit 0.
-//     node event_toggle.test.mjs PATH/TO/event_toggle
+// With --https the example serves HTTPS on a certificate made for the test.
+//     node event_toggle.test.mjs PATH/TO/event_toggle [--https]
 // Screenshots go to $SCREENSHOT_DIR (default: screenshots/ beside this file).
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { STEP_MS, buttonText, check, clickAndReload, launchChromium, runTest, startExample,
-    stopExample } from './support.mjs';
+import { buttonText, check, clickAndReload, launchChromium, openPage, runTest, startExample,
+    stopExample, transport } from './support.mjs';
 
 const binary = process.argv[2];
+const { scheme, args } = transport(process.argv.slice(3));
 const shots = resolve(process.env.SCREENSHOT_DIR ?? join(dirname(fileURLToPath(import.meta.url)), 'screenshots'));
 
 async function main() {
     const started = Date.now();
-    const { server, port } = await startExample(binary);
+    const { server, port } = await startExample(binary, args);
     const context = await launchChromium();
     try {
-        const page = context.pages()[0] ?? (await context.newPage());
         const pageErrors = [];
-        page.on('pageerror', (e) => pageErrors.push(e.message));
+        const page = await openPage(context, `${scheme}://127.0.0.1:${port}/`, pageErrors);
         mkdirSync(shots, { recursive: true });
-        const res = await page.goto(`http://127.0.0.1:${port}/`, { timeout: STEP_MS });
-        check(res?.status() === 200, `GET / answered ${res?.status()}`);
         let text = await buttonText(page);
         check(text === 'Set', `fresh page's button says "${text}", expected "Set"`);
-        await page.screenshot({ path: join(shots, 'event_toggle-set.png') });
+        await page.screenshot({ path: join(shots, `event_toggle-${scheme}-set.png`) });
 
         await clickAndReload(page);
         text = await buttonText(page);
         check(text === 'Clear', `after the first click the button says "${text}", expected "Clear"`);
-        await page.screenshot({ path: join(shots, 'event_toggle-clear.png') });
+        await page.screenshot({ path: join(shots, `event_toggle-${scheme}-clear.png`) });
 
         await clickAndReload(page);
         text = await buttonText(page);
@@ -43,7 +42,7 @@ async function main() {
         await Promise.race([context.close().catch(() => {}), new Promise((r) => setTimeout(r, 3000))]);
     }
     await stopExample(server);
-    console.log(`event_toggle browser test: Set -> Clear -> Set, clean SIGTERM exit ` +
+    console.log(`event_toggle browser test over ${scheme}: Set -> Clear -> Set, clean SIGTERM exit ` +
         `(${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${shots})`);
     console.log('1 passed, 0 failed');
 }

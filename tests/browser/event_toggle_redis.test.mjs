@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { STEP_MS, buttonText, check, clickAndReload, launchChromium, runTest, startExample, startRedis,
+import { STEP_MS, buttonText, check, clickAndReload, launchChromium, openPage, runTest, startExample, startRedis,
     stopExample } from './support.mjs';
 
 const binary = process.argv[2];
@@ -34,13 +34,7 @@ async function main() {
     const context = await launchChromium();
     try {
         const errors = [];
-        const open = async (port) => {
-            const page = await context.newPage();
-            page.on('pageerror', (e) => errors.push(e.message));
-            const res = await page.goto(`http://127.0.0.1:${port}/`, { timeout: STEP_MS });
-            check(res?.status() === 200, `GET / answered ${res?.status()}`);
-            return page;
-        };
+        const open = (port) => openPage(context, `http://127.0.0.1:${port}/`, errors);
         const first = await open(a.port), second = await open(b.port);
         check(await buttonText(first) === 'Set', 'the first page starts with "Set"');
         check(await buttonText(second) === 'Set', 'the second page starts with "Set"');

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end tests in Debian's headless Chromium (examples/event_toggle, on
-# one instance and on two sharing the event through a redis-server started
-# here; examples/websocket_live: two pages, one click) and with the npm ws
+# one instance, over HTTP and HTTPS, and on two sharing the event through a
+# redis-server started here; examples/websocket_live: two pages, one click,
+# over ws:// and wss://) and with the npm ws
 # client (examples/websocket_echo).
 #   tests/browser/run.sh [EVENT_TOGGLE [WEBSOCKET_LIVE [WEBSOCKET_ECHO]]]   (default: build/examples/...)
 # Installs what is missing (chromium, node/npm, redis-server, playwright-core, ws), then runs the tests.
@@ -21,6 +22,7 @@ installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install o
 missing=()
 installed chromium || missing+=(chromium)
 installed redis-server || missing+=(redis-server)
+command -v openssl >/dev/null || missing+=(openssl)
 # The machine's node may come from elsewhere than Debian: look for the commands.
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
@@ -43,6 +45,8 @@ if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/ws ]; then
     fi
 fi
 node event_toggle.test.mjs "$binary"
+node event_toggle.test.mjs "$binary" --https
 node event_toggle_redis.test.mjs "$binary"
 node websocket_live.test.mjs "$live"
+node websocket_live.test.mjs "$live" --https
 node ws_client.test.mjs "$echo_server"

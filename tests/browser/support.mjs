@@ -1,9 +1,11 @@
 // What the end-to-end tests in this folder share: a free port, an example
-// started on it (and never left behind), its clean stop on SIGTERM, and
-// Debian's headless Chromium.
-import { spawn } from 'node:child_process';
+// started on it (and never left behind), over HTTP or HTTPS, its clean stop
+// on SIGTERM, and Debian's headless Chromium.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 
 export const STEP_MS = 10_000; // any single wait
@@ -52,6 +54,29 @@ export async function startExample(binary, args = []) {
     return { server, port };
 }
 
+// How a test reaches its examples: plain HTTP, or with `--https` among
+// `argv` HTTPS on a self-signed certificate for 127.0.0.1, made here with
+// Debian's openssl (Chromium is told to accept it). `args` go to the example.
+export function transport(argv) {
+    if (!argv.includes('--https')) return { scheme: 'http', args: [] };
+    const dir = mkdtempSync(join(tmpdir(), 'bareasio-browser-'));
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+    const cert = join(dir, 'cert.pem'), key = join(dir, 'key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt',
+        'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '2',
+        '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    return { scheme: 'https', args: ['--tls-cert', cert, '--tls-key', key] };
+}
+
+// A new page at `url`, answered 200; its JavaScript errors go to `errors`.
+export async function openPage(context, url, errors) {
+    const page = await context.newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+    const res = await page.goto(url, { timeout: STEP_MS });
+    check(res?.status() === 200, `GET ${url} answered ${res?.status()}`);
+    return page;
+}
+
 // Debian's redis-server on a free port, without persistence.
 export async function startRedis() {
     const port = await freePort();
@@ -85,12 +110,15 @@ export async function stopExample(server) {
 }
 
 // Headless Chromium with a fresh profile that Playwright removes.
+// It accepts the tests' self-signed certificates.
 export function launchChromium() {
     return chromium.launchPersistentContext('', {
         executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
         headless: true,
+        ignoreHTTPSErrors: true,
         timeout: STEP_MS * 3, // a cold start of Chromium on 2 busy cores can be slow
         args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+            '--ignore-certificate-errors',
             '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
 }

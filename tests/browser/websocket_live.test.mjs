@@ -2,13 +2,16 @@
 // headless Chromium: two pages open, one click on the first, and both show
 // the new state without reloading; a click on the second, both again. The
 // server runs two event loops, so the pages may be served by different ones.
-//     node websocket_live.test.mjs PATH/TO/websocket_live
+// With --https the page is served over HTTPS and its socket is wss://.
+//     node websocket_live.test.mjs PATH/TO/websocket_live [--https]
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { STEP_MS, check, launchChromium, runTest, startExample, stopExample } from './support.mjs';
+import { STEP_MS, check, launchChromium, openPage, runTest, startExample, stopExample,
+    transport } from './support.mjs';
 
 const binary = process.argv[2];
+const { scheme, args } = transport(process.argv.slice(3));
 const shots = resolve(process.env.SCREENSHOT_DIR ?? join(dirname(fileURLToPath(import.meta.url)), 'screenshots'));
 
 async function shows(page, text, which) {
@@ -23,17 +26,11 @@ async function shows(page, text, which) {
 
 async function main() {
     const started = Date.now();
-    const { server, port } = await startExample(binary, ['--threads', '2']);
+    const { server, port } = await startExample(binary, ['--threads', '2', ...args]);
     const context = await launchChromium();
     try {
         const errors = [];
-        const open = async () => {
-            const page = await context.newPage();
-            page.on('pageerror', (e) => errors.push(e.message));
-            const res = await page.goto(`http://127.0.0.1:${port}/`, { timeout: STEP_MS });
-            check(res?.status() === 200, `GET / answered ${res?.status()}`);
-            return page;
-        };
+        const open = () => openPage(context, `${scheme}://127.0.0.1:${port}/`, errors);
         const first = await open(), second = await open();
         await shows(first, 'clear', 'the first page');
         await shows(second, 'clear', 'the second page');
@@ -41,7 +38,7 @@ async function main() {
         await shows(first, 'set', 'after a click on the first, the first page');
         await shows(second, 'set', 'after a click on the first, the second page');
         mkdirSync(shots, { recursive: true });
-        await second.screenshot({ path: join(shots, 'websocket_live-set.png') });
+        await second.screenshot({ path: join(shots, `websocket_live-${scheme}-set.png`) });
         await second.locator('#toggle').click({ timeout: STEP_MS });
         await shows(first, 'clear', 'after a click on the second, the first page');
         await shows(second, 'clear', 'after a click on the second, the second page');
@@ -53,7 +50,7 @@ async function main() {
         await Promise.race([context.close().catch(() => {}), new Promise((r) => setTimeout(r, 3000))]);
     }
     await stopExample(server);
-    console.log(`websocket_live browser test: two pages, one click, both updated, both ways ` +
+    console.log(`websocket_live browser test over ${scheme}: two pages, one click, both updated, both ways ` +
         `(${((Date.now() - started) / 1000).toFixed(1)} s)`);
     console.log('1 passed, 0 failed');
 }
