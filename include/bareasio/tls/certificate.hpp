@@ -11,6 +11,8 @@
 // Thread safety: current() and reload() are safe from any thread.
 #pragma once
 
+#include <bareasio/tls/file_error.hpp>
+
 #include <asio/ssl/context.hpp>
 
 #include <openssl/ssl.h>
@@ -24,12 +26,6 @@
 #include <string>
 
 namespace bareasio::tls {
-
-// A certificate or key file that cannot be read or used; what() names it.
-class file_error : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
 
 class certificate {
 public:

@@ -12,6 +12,7 @@
 
 #include <bareasio/application.hpp>
 #include <bareasio/server/config.hpp>
+#include <bareasio/tls/file_error.hpp>
 
 #include <cstdint>
 #include <memory>
