@@ -1,18 +1,39 @@
-// tls::stream: a TLS connection over a TCP socket (asio::ssl::stream), with
-// what the server's connection asks of a stream: async_read_some,
-// async_write_some, cancel, close, remote_endpoint. It keeps its context
-// alive, so a reloaded certificate never pulls one out from under it.
+// tls::stream: the server's side of a TLS connection over a TCP socket,
+// with what the server's connection asks of a stream: async_read_some,
+// async_write_some, cancel, close, remote_endpoint, and the direct paths
+// (non_blocking, read_some, write_some) that let a response be written
+// without the reactor, as over plain TCP. It keeps its context alive, so a
+// reloaded certificate never pulls one out from under it.
 //     tls::stream s(std::move(socket), cert.current());
 //     co_await s.async_handshake(asio::use_awaitable);
+// OpenSSL works on the socket through detail::socket_bio: records are
+// written with send(2) as soon as they are made, and read from what the
+// reactor reads for the stream, so a request costs the system calls it
+// costs over plain TCP and no posted completion. Each operation is tried
+// at once and waits only for what OpenSSL lacks. Writes may be partial
+// (SSL_MODE_ENABLE_PARTIAL_WRITE); a write that would block must be tried
+// again with the same bytes first, as a caller of write_some does anyway.
+// Renegotiation is off (tls::certificate), so a write never needs a read.
 // Link: OpenSSL.
 // Thread safety: as a socket's: one read and one write at a time, on its
 // executor.
 #pragma once
 
+#include <asio/associated_executor.hpp>
+#include <asio/buffer.hpp>
+#include <asio/compose.hpp>
+#include <asio/error.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/post.hpp>
 #include <asio/ssl/context.hpp>
-#include <asio/ssl/stream.hpp>
+#include <asio/ssl/error.hpp>
+#include <bareasio/tls/detail/socket_bio.hpp>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <cerrno>
+#include <cstddef>
 #include <memory>
 #include <string_view>
 #include <system_error>
@@ -25,37 +46,72 @@ public:
     using socket_type = asio::ip::tcp::socket;
     using executor_type = socket_type::executor_type;
 
+    // Throws std::system_error when OpenSSL cannot make the connection's state.
     stream(socket_type socket, std::shared_ptr<asio::ssl::context> context)
-        : context_(std::move(context)), ssl_(std::move(socket), *context_) {}
+        : context_(std::move(context)), socket_(std::move(socket)),
+          bio_(std::make_unique<detail::socket_bio>(static_cast<int>(socket_.native_handle()))),
+          ssl_(SSL_new(context_->native_handle())) {
+        BIO* bio = ssl_ ? bio_->make() : nullptr;
+        if (!bio) throw std::system_error(asio::error::no_memory, "starting a TLS connection");
+        SSL_set_bio(ssl_.get(), bio, bio); // the SSL owns the BIO
+        socket_.non_blocking(true);
+        SSL_set_mode(ssl_.get(),
+                     SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+        SSL_set_accept_state(ssl_.get());
+    }
 
-    executor_type get_executor() noexcept { return ssl_.get_executor(); }
-    asio::ssl::stream<socket_type>& ssl() noexcept { return ssl_; }
+    executor_type get_executor() noexcept { return socket_.get_executor(); }
+    SSL* native_handle() noexcept { return ssl_.get(); }
+
+    // ---- the direct paths -------------------------------------------------
+
+    // The socket is non-blocking already; the direct paths rely on it.
+    void non_blocking(bool, std::error_code& ec) noexcept { ec = {}; }
+
+    // What OpenSSL can decrypt from what was read; would_block otherwise.
+    template <class MutableBuffers>
+    std::size_t read_some(const MutableBuffers& buffers, std::error_code& ec) {
+        std::size_t n = 0;
+        read_once(first(buffers), n, ec);
+        return n;
+    }
+
+    // What the socket takes now (whole records); would_block otherwise.
+    template <class ConstBuffers>
+    std::size_t write_some(const ConstBuffers& buffers, std::error_code& ec) {
+        std::size_t n = 0;
+        write_once(first(buffers), n, ec);
+        return n;
+    }
+
+    // ---- asynchronous operations --------------------------------------------
+    // Each tries at once and waits for the socket only when OpenSSL must.
 
     // The server's side of the handshake. Completion: void(error_code).
     template <class CompletionToken>
     auto async_handshake(CompletionToken&& token) {
-        return ssl_.async_handshake(asio::ssl::stream_base::server,
-                                    std::forward<CompletionToken>(token));
+        return run<void(std::error_code)>(
+            [this](std::error_code& ec) {
+                return closed(ec) ? want::nothing : classify(SSL_do_handshake(ssl_.get()), ec);
+            },
+            std::forward<CompletionToken>(token));
     }
 
-    template <class Buffers, class CompletionToken>
-    auto async_read_some(const Buffers& buffers, CompletionToken&& token) {
-        return ssl_.async_read_some(buffers, std::forward<CompletionToken>(token));
+    // Completion: void(error_code, std::size_t).
+    template <class MutableBuffers, class CompletionToken>
+    auto async_read_some(const MutableBuffers& buffers, CompletionToken&& token) {
+        return transfer([this, b = first(buffers)](
+                            std::size_t& n, std::error_code& ec) { return read_once(b, n, ec); },
+                        std::forward<CompletionToken>(token));
     }
 
-    template <class Buffers, class CompletionToken>
-    auto async_write_some(const Buffers& buffers, CompletionToken&& token) {
-        return ssl_.async_write_some(buffers, std::forward<CompletionToken>(token));
+    // Completion: void(error_code, std::size_t).
+    template <class ConstBuffers, class CompletionToken>
+    auto async_write_some(const ConstBuffers& buffers, CompletionToken&& token) {
+        return transfer([this, b = first(buffers)](
+                            std::size_t& n, std::error_code& ec) { return write_once(b, n, ec); },
+                        std::forward<CompletionToken>(token));
     }
-
-    static constexpr std::string_view scheme = "https"; // what request::scheme() says
-
-    asio::ip::tcp::endpoint remote_endpoint() const { return ssl_.next_layer().remote_endpoint(); }
-    asio::ip::tcp::endpoint remote_endpoint(std::error_code& ec) const {
-        return ssl_.next_layer().remote_endpoint(ec);
-    }
-
-    void cancel(std::error_code& ec) { ssl_.next_layer().cancel(ec); }
 
     // Sends close_notify, so the client can tell the end of what it was
     // sent from a connection cut short, without waiting for the client's
@@ -63,21 +119,175 @@ public:
     // void(error_code).
     template <class CompletionToken>
     auto async_goodbye(CompletionToken&& token) {
-        SSL_set_shutdown(ssl_.native_handle(), SSL_RECEIVED_SHUTDOWN);
-        return ssl_.async_shutdown(std::forward<CompletionToken>(token));
+        SSL_set_shutdown(ssl_.get(), SSL_RECEIVED_SHUTDOWN);
+        return run<void(std::error_code)>(
+            [this](std::error_code& ec) {
+                return closed(ec) ? want::nothing : classify(SSL_shutdown(ssl_.get()), ec);
+            },
+            std::forward<CompletionToken>(token));
     }
+
+    // ---- the rest -------------------------------------------------------------
+
+    static constexpr std::string_view scheme = "https"; // what request::scheme() says
+
+    asio::ip::tcp::endpoint remote_endpoint() const { return socket_.remote_endpoint(); }
+    asio::ip::tcp::endpoint remote_endpoint(std::error_code& ec) const {
+        return socket_.remote_endpoint(ec);
+    }
+
+    // Ends the operations waiting for the socket (operation_aborted).
+    void cancel(std::error_code& ec) { socket_.cancel(ec); }
 
     // Closes the TCP connection (after async_goodbye, or without it when the
     // connection failed).
     void close(std::error_code& ec) {
         std::error_code ignored;
-        ssl_.next_layer().shutdown(socket_type::shutdown_both, ignored);
-        ssl_.next_layer().close(ec);
+        socket_.shutdown(socket_type::shutdown_both, ignored);
+        socket_.close(ec);
     }
 
 private:
+    // What an OpenSSL call that did not finish waits for.
+    enum class want { nothing, read, write };
+
+    struct ssl_free {
+        void operator()(SSL* ssl) const noexcept { SSL_free(ssl); }
+    };
+
+    template <class Buffers>
+    static auto first(const Buffers& buffers) {
+        for (auto it = asio::buffer_sequence_begin(buffers);
+             it != asio::buffer_sequence_end(buffers); ++it)
+            if (it->size() > 0) return decltype(asio::buffer(*it))(*it);
+        return decltype(asio::buffer(*asio::buffer_sequence_begin(buffers)))();
+    }
+
+    // A closed socket's descriptor may already belong to another
+    // connection: OpenSSL, which holds its number, must not touch it.
+    bool closed(std::error_code& ec) const noexcept {
+        if (socket_.is_open()) return false;
+        ec = asio::error::bad_descriptor;
+        return true;
+    }
+
+    want read_once(asio::mutable_buffer b, std::size_t& n, std::error_code& ec) {
+        if (closed(ec)) return want::nothing;
+        if (b.size() == 0) return ec = {}, want::nothing;
+        ERR_clear_error();
+        return classify(SSL_read_ex(ssl_.get(), b.data(), b.size(), &n), ec);
+    }
+
+    want write_once(asio::const_buffer b, std::size_t& n, std::error_code& ec) {
+        if (closed(ec)) return want::nothing;
+        if (b.size() == 0) return ec = {}, want::nothing;
+        ERR_clear_error();
+        const want w = classify(SSL_write_ex(ssl_.get(), b.data(), b.size(), &n), ec);
+        if (w != want::read) return w;
+        ec = asio::error::operation_not_supported; // renegotiation (refused by our context)
+        return want::nothing;
+    }
+
+    // The outcome of an OpenSSL call that returned `result` (1: done).
+    want classify(int result, std::error_code& ec) {
+        const int sys = errno;
+        ec = {};
+        if (result == 1) return want::nothing;
+        switch (SSL_get_error(ssl_.get(), result)) {
+        case SSL_ERROR_WANT_READ:
+            ec = asio::error::would_block;
+            return want::read;
+        case SSL_ERROR_WANT_WRITE:
+            ec = asio::error::would_block;
+            return want::write;
+        case SSL_ERROR_ZERO_RETURN: // the client's close_notify
+            ec = asio::error::eof;
+            return want::nothing;
+        case SSL_ERROR_SYSCALL:
+            ec = sys ? std::error_code(sys, asio::error::get_system_category())
+                     : std::error_code(asio::ssl::error::stream_truncated);
+            return want::nothing;
+        default:
+            ec = ssl_failure();
+            return want::nothing;
+        }
+    }
+
+    static std::error_code ssl_failure() {
+        const unsigned long e = ERR_get_error();
+        ERR_clear_error();
+        if (ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
+            return asio::ssl::error::stream_truncated;
+        return {static_cast<int>(e), asio::error::get_ssl_category()};
+    }
+
+    // An asynchronous operation: `step` tried until it no longer waits for
+    // the socket. A result found at once is posted: a handler never runs
+    // inside the call that started it.
+    template <class Step, bool Counts>
+    struct operation {
+        stream* self;
+        Step step;
+        bool started = false;
+
+        template <class Self>
+        void operator()(Self& op) { // the first try
+            attempt(op);
+        }
+        template <class Self>
+        void operator()(Self& op, std::error_code ec) { // the socket can take more
+            if (ec) return finish(op, ec, 0);
+            attempt(op);
+        }
+        template <class Self>
+        void operator()(Self& op, std::error_code ec, std::size_t n) { // the reactor read
+            self->bio_->commit(n);
+            if (ec) return finish(op, ec, 0);
+            attempt(op);
+        }
+
+        template <class Self>
+        void attempt(Self& op) {
+            std::size_t n = 0;
+            std::error_code ec;
+            const want w = step(n, ec);
+            const bool first = !started;
+            started = true;
+            if (w == want::read)
+                return self->socket_.async_read_some(self->bio_->free_space(), std::move(op));
+            if (w == want::write)
+                return self->socket_.async_wait(socket_type::wait_write, std::move(op));
+            if (!first) return finish(op, ec, n);
+            asio::post(self->socket_.get_executor(),
+                       [o = std::move(op), ec, n]() mutable { finish(o, ec, n); });
+        }
+
+        template <class Self>
+        static void finish(Self& op, std::error_code ec, std::size_t n) {
+            if constexpr (Counts)
+                op.complete(ec, n);
+            else
+                op.complete(ec);
+        }
+    };
+
+    template <class Signature, class Step, class CompletionToken>
+    auto run(Step step, CompletionToken&& token) {
+        auto counted = [step](std::size_t&, std::error_code& ec) mutable { return step(ec); };
+        return asio::async_compose<CompletionToken, Signature>(
+            operation<decltype(counted), false>{this, std::move(counted)}, token, socket_);
+    }
+
+    template <class Step, class CompletionToken>
+    auto transfer(Step step, CompletionToken&& token) {
+        return asio::async_compose<CompletionToken, void(std::error_code, std::size_t)>(
+            operation<Step, true>{this, std::move(step)}, token, socket_);
+    }
+
     std::shared_ptr<asio::ssl::context> context_; // first: ssl_ uses it
-    asio::ssl::stream<socket_type> ssl_;
+    socket_type socket_;
+    std::unique_ptr<detail::socket_bio> bio_; // before ssl_, whose BIO points at it
+    std::unique_ptr<SSL, ssl_free> ssl_;
 };
 
 } // namespace bareasio::tls
