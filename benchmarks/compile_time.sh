@@ -5,7 +5,8 @@
 # same run. Measured:
 #   a file of handlers only (benchmarks/compile/handlers.cpp, <bareasio/app.hpp>)
 #   the seed example (examples/event_toggle.cpp, <bareasio/bareasio.hpp>, calls serve(),
-#   with its Redis event: the Redis code itself is in libbareasio_redis)
+#   with its Redis event and tls::serve: their code is in libbareasio_redis
+#   and libbareasio_tls)
 # each header-only and against the separately compiled library
 # (BAREASIO_SEPARATE_COMPILATION, meson's bareasio-separate), plus the
 # library itself (built once) and the preprocessed size of the umbrellas.
@@ -40,6 +41,7 @@ seed=$(measure examples/event_toggle.cpp)
 seed_separate=$(measure examples/event_toggle.cpp "${separate[@]}")
 library=$(measure src/bareasio.cpp "${separate[@]}")
 redis_library=$(measure src/redis.cpp "${separate[@]}")
+tls_library=$(measure src/tls.cpp "${separate[@]}")
 echo "compiler: $("$cxx" --version | head -n1), $runs runs each, median"
 printf '%-48s %6s s\n' "asio echo server (the baseline)" "$base"
 printf '%-48s %6s s  %sx (target <= 1.0)\n' "handlers file, header-only" "$handlers" "$(ratio "$handlers" "$base")"
@@ -48,4 +50,5 @@ printf '%-48s %6s s  %sx (target <= 2.0)\n' "seed example, header-only" "$seed" 
 printf '%-48s %6s s  %sx (target <= 1.0)\n' "seed example, separate compilation (README)" "$seed_separate" "$(ratio "$seed_separate" "$base")"
 printf '%-48s %6s s  (once per build)\n' "the library (src/bareasio.cpp)" "$library"
 printf '%-48s %6s s  (once per build, per mode)\n' "the Redis library (src/redis.cpp)" "$redis_library"
+printf '%-48s %6s s  (once per build, per mode)\n' "the TLS library (src/tls.cpp)" "$tls_library"
 echo "preprocessed lines (-E | wc -l): <asio.hpp> $(lines asio.hpp), <bareasio/async.hpp> $(lines bareasio/async.hpp), <bareasio/app.hpp> $(lines bareasio/app.hpp), <bareasio/bareasio.hpp> $(lines bareasio/bareasio.hpp)"
