@@ -1,5 +1,6 @@
-"""What the Python end-to-end tests share: a tally of checks and a free
-loopback port."""
+"""What the Python end-to-end tests share: a tally of checks, a free
+loopback port, an example or redis-server started on one, and a test
+certificate."""
 import socket
 import subprocess
 import time
@@ -56,6 +57,18 @@ def start_example(binary, *args, env=None):
     proc.kill()
     out, err = proc.communicate()
     raise RuntimeError(f"{binary} did not start: {out}\n{err}")
+
+
+def make_certificate(workdir, name="server", cn="localhost", days=2):
+    """A self-signed ECDSA certificate for localhost and 127.0.0.1, made
+    with Debian's openssl: returns the paths of NAME.pem and NAME.key."""
+    cert, key = f"{workdir}/{name}.pem", f"{workdir}/{name}.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", str(days), "-subj", f"/CN={cn}", "-addext",
+                    "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    return cert, key
 
 
 def start_redis(port=None):

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 
-from e2e_support import check, free_port, summary, wait_accepting
+from e2e_support import check, make_certificate, start_example, summary
 
 # Caused by a self-signed certificate, not by the server.
 TEST_CHAIN = {"cert_chain_of_trust", "cert_revocation"}
@@ -24,16 +24,9 @@ def main():
     binary = sys.argv[1]
     testssl = shutil.which("testssl") or shutil.which("testssl.sh")
     workdir = tempfile.mkdtemp(prefix="bareasio-testssl-")
-    cert, key = os.path.join(workdir, "cert.pem"), os.path.join(workdir, "key.pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                    "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert,
-                    "-days", "365", "-subj", "/CN=localhost", "-addext",
-                    "subjectAltName=DNS:localhost,IP:127.0.0.1"], check=True, capture_output=True)
-    port = free_port()
-    server = subprocess.Popen([binary, "--port", str(port), "--tls-cert", cert, "--tls-key", key],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    cert, key = make_certificate(workdir, days=365)  # testssl.sh flags one that expires soon
+    server, port = start_example(binary, "--tls-cert", cert, "--tls-key", key)
     try:
-        check(wait_accepting(port, server), "the HTTPS example starts")
         report = os.path.join(workdir, "testssl.json")
         scan = subprocess.run([testssl, "--quiet", "--color", "0", "--warnings", "batch",
                                "--jsonfile", report, f"https://127.0.0.1:{port}/"],

@@ -25,19 +25,9 @@ import tempfile
 import time
 import warnings
 
-from e2e_support import check, free_port, summary, wait_accepting
+from e2e_support import check, free_port, make_certificate, summary, wait_accepting
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)  # TLS 1.0/1.1, offered on purpose
-
-
-def make_cert(workdir, name, cn):
-    cert, key = os.path.join(workdir, name + ".pem"), os.path.join(workdir, name + ".key")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                    "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert,
-                    "-days", "2", "-subj", f"/CN={cn}", "-addext",
-                    "subjectAltName=DNS:localhost,IP:127.0.0.1"],
-                   check=True, capture_output=True)
-    return cert, key
 
 
 class Server:
@@ -159,7 +149,7 @@ def reload(server, workdir, cert, key):
     conn, status, _ = get(server.port, old_ctx)
     with tls_socket(server.port, client_context(cert)) as s:
         before = s.getpeercert(binary_form=True)
-    cert2, key2 = make_cert(workdir, "second", "second")
+    cert2, key2 = make_certificate(workdir, "second", "second")
     shutil.copy(cert2, cert)
     shutil.copy(key2, key)
     server.proc.send_signal(signal.SIGHUP)
@@ -200,7 +190,7 @@ def reload_under_load(binary, workdir):
     """64 clients (half keep-alive, half a new handshake per request) while
     SIGHUP swaps between two certificates ten times: no request may fail."""
     import threading
-    pairs = [make_cert(workdir, f"rotate{i}", f"rotate{i}") for i in range(2)]
+    pairs = [make_certificate(workdir, f"rotate{i}", f"rotate{i}") for i in range(2)]
     bundle = os.path.join(workdir, "both.pem")
     with open(bundle, "w") as f:
         f.write(open(pairs[0][0]).read() + open(pairs[1][0]).read())
@@ -284,7 +274,7 @@ def startup_failures(binary, workdir, cert, key):
     missing = os.path.join(workdir, "missing.pem")
     r = run("--tls-cert", missing, "--tls-key", key)
     check(r.returncode == 2 and missing in r.stderr, f"a missing certificate: exit 2 naming it ({r.stderr!r})")
-    other_cert, _ = make_cert(workdir, "other", "other")
+    other_cert, _ = make_certificate(workdir, "other", "other")
     r = run("--tls-cert", other_cert, "--tls-key", key)
     check(r.returncode == 2 and key in r.stderr and "mismatch" in r.stderr,
           f"a key for another certificate: exit 2 naming it ({r.stderr!r})")
@@ -296,7 +286,7 @@ def main():
     binary, echo_binary, *others = sys.argv[1:]
     workdir = tempfile.mkdtemp(prefix="bareasio-tls-")
     try:
-        cert, key = make_cert(workdir, "server", "first")
+        cert, key = make_certificate(workdir, "server", "first")
         server = Server(binary, workdir, cert, key)
         try:
             basics(server, cert)
@@ -308,7 +298,7 @@ def main():
             check(code == 0, f"SIGTERM: exit 0 ({code})")
             print("--- server log:\n" + server.log())
         reload_under_load(binary, workdir)
-        cert, key = make_cert(workdir, "fresh", "fresh")
+        cert, key = make_certificate(workdir, "fresh", "fresh")
         startup_failures(binary, workdir, cert, key)
         wss_echo(echo_binary, workdir, cert, key)
         every_example(others, workdir, cert, key)

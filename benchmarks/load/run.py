@@ -37,7 +37,7 @@ http {{
     proxy_temp_path {dir}/proxy;
     keepalive_requests 1000000;
     server {{
-        listen 127.0.0.1:{port} reuseport;
+        listen 127.0.0.1:{port}{tls} reuseport;{tls_settings}
         location = /plaintext {{ default_type text/plain; return 200 "Hello, World!"; }}
         location = /json {{ default_type application/json; return 200 '{{"message":"Hello, World!"}}'; }}
     }}
@@ -130,10 +130,21 @@ class Server:
             self.proc.wait()
 
 
-def nginx_setup(port, argv):
+# With a certificate (tls_run.py): TLS 1.2 and 1.3, and no session cache or
+# tickets, so that every new connection is a full handshake.
+NGINX_TLS_SETTINGS = """
+        ssl_certificate {cert};
+        ssl_certificate_key {key};
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_session_cache off;
+        ssl_session_tickets off;"""
+
+
+def nginx_setup(port, argv, cert=None, key=None):
     d = tempfile.mkdtemp(prefix="bench-nginx-")
+    tls = NGINX_TLS_SETTINGS.format(cert=cert, key=key) if cert else ""
     with open(os.path.join(d, "nginx.conf"), "w") as f:
-        f.write(NGINX_CONF.format(dir=d, port=port))
+        f.write(NGINX_CONF.format(dir=d, port=port, tls=" ssl" if cert else "", tls_settings=tls))
     return [argv[0], "-e", os.path.join(d, "error.log"), "-p", d, "-c", os.path.join(d, "nginx.conf")]
 
 

@@ -19,28 +19,6 @@ import time
 
 import run as r
 
-NGINX_TLS_CONF = """
-worker_processes 1;
-daemon off;
-pid {dir}/nginx.pid;
-error_log {dir}/error.log crit;
-events {{ worker_connections 16384; }}
-http {{
-    access_log off;
-    client_body_temp_path {dir}/body;
-    keepalive_requests 1000000;
-    server {{
-        listen 127.0.0.1:{port} ssl reuseport;
-        ssl_certificate {cert};
-        ssl_certificate_key {key};
-        ssl_protocols TLSv1.2 TLSv1.3;
-        ssl_session_cache off;
-        ssl_session_tickets off;
-        location = /plaintext {{ default_type text/plain; return 200 "Hello, World!"; }}
-    }}
-}}
-"""
-
 
 def make_cert(d):
     cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
@@ -52,11 +30,7 @@ def make_cert(d):
 
 def servers(build, cert, key):
     def nginx_setup(port, argv):
-        d = tempfile.mkdtemp(prefix="bench-nginx-tls-")
-        with open(os.path.join(d, "nginx.conf"), "w") as f:
-            f.write(NGINX_TLS_CONF.format(dir=d, port=port, cert=cert, key=key))
-        return [argv[0], "-e", os.path.join(d, "error.log"), "-p", d, "-c",
-                os.path.join(d, "nginx.conf")]
+        return r.nginx_setup(port, argv, cert, key)
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     return {
         "bareasio": r.Server("bareasio", [os.path.join(build, "benchmarks", "bench_tls_server"),
