@@ -11,6 +11,10 @@
 #include "../support/doctest.hpp"
 #include "../support/test_server.hpp"
 #include <bareasio/tls/certificate.hpp>
+#include <bareasio/tls/stream.hpp>
+
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
 
 #include <asio/connect.hpp>
 #include <asio/io_context.hpp>
@@ -25,6 +29,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -99,6 +104,9 @@ public:
     }
 
     void send(const std::string& request) { asio::write(ssl_, asio::buffer(request)); }
+
+    // Bytes on the TCP connection under TLS (the start of a record, say).
+    void send_raw(const std::string& bytes) { asio::write(ssl_.next_layer(), asio::buffer(bytes)); }
 
     // Reads until the server ends the connection; `how` is eof after a
     // close_notify, stream_truncated after a bare TCP close.
@@ -261,6 +269,39 @@ TEST_CASE("a silent connection holds no TLS stream") {
         static_cast<long long>(mallinfo2().uordblks) - static_cast<long long>(before);
     // An SSL object and its two 17 KiB record buffers would be 7 MB.
     CHECK(grown < 200 * 8 * 1024);
+}
+
+TEST_CASE("tls::stream: a read cancelled once its bytes were read, before it saw them, ends") {
+    cert_dir dir;
+    dir.make("a", "first");
+    auto cert = std::make_shared<tls::certificate>(dir.cert("a"), dir.key("a"));
+    asio::io_context io;
+    asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
+    std::optional<client> peer;
+    std::thread connecting([&] { peer.emplace(acceptor.local_endpoint().port(), dir.cert("a")); });
+    tls::stream server(acceptor.accept(), cert->current());
+    std::error_code handshake = asio::error::in_progress;
+    server.async_handshake([&](std::error_code ec) { handshake = ec; });
+    io.run();
+    connecting.join();
+    REQUIRE_FALSE(handshake);
+
+    // Half of a record's header: the read takes it at once (its result is
+    // queued), OpenSSL will want more, and the cancellation comes between.
+    peer->send_raw("\x17\x03");
+    std::this_thread::sleep_for(50ms); // loopback: delivered long before
+    asio::cancellation_signal cancel;
+    std::optional<std::error_code> result;
+    char into[64];
+    server.async_read_some(
+        asio::buffer(into),
+        asio::bind_cancellation_slot(cancel.slot(),
+                                     [&](std::error_code ec, std::size_t) { result = ec; }));
+    cancel.emit(asio::cancellation_type::terminal);
+    io.restart();
+    io.poll();
+    REQUIRE(result.has_value()); // not waiting for bytes that may never come
+    CHECK(*result == asio::error::operation_aborted);
 }
 
 TEST_CASE("a key protected by a passphrase fails to load, naming it, without a prompt") {

@@ -110,7 +110,7 @@ public:
         phase_ = phase::closed;
         const bool watching = watch_.on(watch_input::handler_ended) == watch_state::stopping;
         if constexpr (connection_stream<Stream>::has_goodbye)
-            if (served && !watching && !taken_) co_await goodbye();
+            if (served && !watching) co_await goodbye(); // (after an upgrade, if still open)
         stream_.close();
         // If this coroutine was cancelled, Asio would throw at the next
         // co_await; a watch read must still be waited for, since its

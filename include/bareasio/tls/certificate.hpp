@@ -15,6 +15,7 @@
 
 #include <asio/ssl/context.hpp>
 
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include <cerrno>
@@ -48,6 +49,7 @@ public:
             current_ = std::move(fresh);
             return {};
         } catch (const std::exception& e) { // file_error, or OpenSSL out of memory
+            ERR_clear_error(); // what OpenSSL queued, so no later call on this thread sees it
             return e.what();
         }
     }
@@ -97,7 +99,7 @@ private:
         SSL_CTX_set_alpn_select_cb(native, select_alpn, nullptr);
         // A key protected by a passphrase fails to load, instead of OpenSSL
         // asking for the passphrase on the terminal.
-        SSL_CTX_set_default_passwd_cb(native, [](char*, int, int, void*) { return 0; });
+        SSL_CTX_set_default_passwd_cb(native, [](char*, int, int, void*) { return -1; });
     }
 
     // ALPN: "http/1.1" if the client offers it; otherwise no protocol is

@@ -92,7 +92,9 @@ public:
     auto async_handshake(CompletionToken&& token) {
         return run<void(std::error_code)>(
             [this](std::error_code& ec) {
-                return closed(ec) ? want::nothing : classify(SSL_do_handshake(ssl_.get()), ec);
+                if (closed(ec)) return want::nothing;
+                ERR_clear_error();
+                return classify(SSL_do_handshake(ssl_.get()), ec);
             },
             std::forward<CompletionToken>(token));
     }
@@ -119,10 +121,12 @@ public:
     // void(error_code).
     template <class CompletionToken>
     auto async_goodbye(CompletionToken&& token) {
-        SSL_set_shutdown(ssl_.get(), SSL_RECEIVED_SHUTDOWN);
         return run<void(std::error_code)>(
             [this](std::error_code& ec) {
-                return closed(ec) ? want::nothing : classify(SSL_shutdown(ssl_.get()), ec);
+                if (closed(ec)) return want::nothing;
+                SSL_set_shutdown(ssl_.get(), SSL_RECEIVED_SHUTDOWN);
+                ERR_clear_error();
+                return classify(SSL_shutdown(ssl_.get()), ec);
             },
             std::forward<CompletionToken>(token));
     }
@@ -171,6 +175,8 @@ private:
         return true;
     }
 
+    // OpenSSL's error queue is per thread: each call starts from an empty
+    // one, so an earlier failure (a reload) is not taken for this one's.
     want read_once(asio::mutable_buffer b, std::size_t& n, std::error_code& ec) {
         if (closed(ec)) return want::nothing;
         if (b.size() == 0) return ec = {}, want::nothing;
@@ -181,10 +187,21 @@ private:
     want write_once(asio::const_buffer b, std::size_t& n, std::error_code& ec) {
         if (closed(ec)) return want::nothing;
         if (b.size() == 0) return ec = {}, want::nothing;
-        ERR_clear_error();
-        const want w = classify(SSL_write_ex(ssl_.get(), b.data(), b.size(), &n), ec);
-        if (w != want::read) return w;
-        ec = asio::error::operation_not_supported; // renegotiation (refused by our context)
+        // One record per SSL_write_ex (partial writes): as many as the
+        // socket takes now. A record that would block is tried again at n.
+        const auto* bytes = static_cast<const unsigned char*>(b.data());
+        while (n < b.size()) {
+            std::size_t written = 0;
+            ERR_clear_error();
+            const want w =
+                classify(SSL_write_ex(ssl_.get(), bytes + n, b.size() - n, &written), ec);
+            n += written;
+            if (w == want::nothing && !ec) continue;
+            if (n > 0 && ec == asio::error::would_block) return ec = {}, want::nothing;
+            if (w != want::read) return w;
+            ec = asio::error::operation_not_supported; // renegotiation (refused by our context)
+            return want::nothing;
+        }
         return want::nothing;
     }
 
@@ -204,6 +221,7 @@ private:
             ec = asio::error::eof;
             return want::nothing;
         case SSL_ERROR_SYSCALL:
+            ERR_clear_error();
             ec = sys ? std::error_code(sys, asio::error::get_system_category())
                      : std::error_code(asio::ssl::error::stream_truncated);
             return want::nothing;
@@ -216,6 +234,7 @@ private:
     static std::error_code ssl_failure() {
         const unsigned long e = ERR_get_error();
         ERR_clear_error();
+        if (e == 0) return asio::error::operation_not_supported; // a callback OpenSSL waits on
         if (ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
             return asio::ssl::error::stream_truncated;
         return {static_cast<int>(e), asio::error::get_ssl_category()};
@@ -253,13 +272,18 @@ private:
             const want w = step(n, ec);
             const bool first = !started;
             started = true;
+            // A cancellation that came while no wait was pending (the
+            // reactor's result already queued) is seen here, not lost.
+            if (!first && w != want::nothing &&
+                op.get_cancellation_state().cancelled() != asio::cancellation_type::none)
+                return finish(op, asio::error::operation_aborted, 0);
             if (w == want::read)
                 return self->socket_.async_read_some(self->bio_->free_space(), std::move(op));
             if (w == want::write)
                 return self->socket_.async_wait(socket_type::wait_write, std::move(op));
             if (!first) return finish(op, ec, n);
-            asio::post(self->socket_.get_executor(),
-                       [o = std::move(op), ec, n]() mutable { finish(o, ec, n); });
+            const auto ex = asio::get_associated_executor(op, self->socket_.get_executor());
+            asio::post(ex, [o = std::move(op), ec, n]() mutable { finish(o, ec, n); });
         }
 
         template <class Self>
