@@ -77,6 +77,18 @@ private:
     fs::path path_;
 };
 
+// Certificate "a" (common name "first") installed as the server's, and
+// the test routes.
+struct serving_a {
+    serving_a() {
+        dir.make("a", "first");
+        dir.install("a");
+        test::test_app(app);
+    }
+    cert_dir dir;
+    application app;
+};
+
 server_config tls_config(const cert_dir& dir, server_config config = {}) {
     config.tls_cert = dir.cert("live");
     config.tls_key = dir.key("live");
@@ -167,12 +179,7 @@ std::string get_when_room(std::uint16_t port, const std::string& cafile) {
 
 } // namespace
 
-TEST_CASE("a response that ends the connection ends with close_notify") {
-    cert_dir dir;
-    dir.make("a", "first");
-    dir.install("a");
-    application app;
-    test::test_app(app);
+TEST_CASE_FIXTURE(serving_a, "a response that ends the connection ends with close_notify") {
     running_tls server(app, tls_config(dir));
     client c(server.port(), dir.cert("a"));
     c.send("GET /echo/bye HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
@@ -183,13 +190,9 @@ TEST_CASE("a response that ends the connection ends with close_notify") {
     CHECK(how == asio::error::eof); // not asio::ssl::error::stream_truncated
 }
 
-TEST_CASE("reload_certificate: new handshakes get the new files; a broken key keeps the old") {
-    cert_dir dir;
-    dir.make("a", "first");
+TEST_CASE_FIXTURE(
+    serving_a, "reload_certificate: new handshakes get the new files; a broken key keeps the old") {
     dir.make("b", "second");
-    dir.install("a");
-    application app;
-    test::test_app(app);
     running_tls server(app, tls_config(dir));
     client before(server.port(), dir.cert("a"));
     CHECK(before.peer_name() == "first");
@@ -212,12 +215,7 @@ TEST_CASE("without a certificate reload_certificate says so and the server is pl
     CHECK(server.server().reload_certificate() == "no TLS certificate is configured");
 }
 
-TEST_CASE("handshakes in progress count against max_connections") {
-    cert_dir dir;
-    dir.make("a", "first");
-    dir.install("a");
-    application app;
-    test::test_app(app);
+TEST_CASE_FIXTURE(serving_a, "handshakes in progress count against max_connections") {
     running_tls server(app, tls_config(dir, {.max_connections = 2}));
     asio::io_context io;
     auto quiet = silent(io, server.port());
@@ -231,12 +229,7 @@ TEST_CASE("handshakes in progress count against max_connections") {
     CHECK(get_when_room(server.port(), dir.cert("a")).ends_with("room"));
 }
 
-TEST_CASE("a stop does not wait for stalled handshakes") {
-    cert_dir dir;
-    dir.make("a", "first");
-    dir.install("a");
-    application app;
-    test::test_app(app);
+TEST_CASE_FIXTURE(serving_a, "a stop does not wait for stalled handshakes") {
     // An hour: a stop that waited for the handshake timeout would hang the test.
     running_tls server(app, tls_config(dir, {.handshake_timeout = 1h}));
     asio::io_context io;
@@ -250,12 +243,7 @@ TEST_CASE("a stop does not wait for stalled handshakes") {
     CHECK(closed_by_server(half));
 }
 
-TEST_CASE("a silent connection holds no TLS stream") {
-    cert_dir dir;
-    dir.make("a", "first");
-    dir.install("a");
-    application app;
-    test::test_app(app);
+TEST_CASE_FIXTURE(serving_a, "a silent connection holds no TLS stream") {
     running_tls server(app, tls_config(dir));
     client(server.port(), dir.cert("a")).get("/echo/warm"); // first-use allocations
     asio::io_context io;
