@@ -110,21 +110,18 @@ public:
         phase_ = phase::closed;
         const bool watching = watch_.on(watch_input::handler_ended) == watch_state::stopping;
         if constexpr (connection_stream<Stream>::has_goodbye)
-            if (served && !watching) co_await goodbye(); // (after an upgrade, if still open)
+            if (served && !watching) { // TLS: close_notify, within write_timeout
+                try {
+                    co_await stream_.goodbye(config_.write_timeout);
+                } catch (const std::system_error&) { // cancelled by the drain deadline
+                }
+            }
         stream_.close();
         // If this coroutine was cancelled, Asio would throw at the next
         // co_await; a watch read must still be waited for, since its
         // completion refers to this connection.
         co_await asio::this_coro::throw_if_cancelled(false);
         if (watching) co_await end_watch();
-    }
-
-    // TLS: close_notify before the close, bounded by write_timeout.
-    asio::awaitable<void> goodbye() requires connection_stream<Stream>::has_goodbye {
-        try {
-            co_await stream_.goodbye(config_.write_timeout);
-        } catch (const std::system_error&) { // cancelled by the drain deadline
-        }
     }
 
     void sweep(clock::time_point now) override {

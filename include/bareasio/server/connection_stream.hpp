@@ -185,8 +185,10 @@ public:
     };
 
     // Ends the stream's protocol within `timeout`; errors are the client's
-    // and ignored, as close() follows.
-    asio::awaitable<void> goodbye(std::chrono::milliseconds timeout) requires has_goodbye {
+    // and ignored, as close() follows. A template, so that an explicit
+    // instantiation for a stream without one does not compile it.
+    template <class Unused = void>
+    asio::awaitable<void> goodbye(std::chrono::milliseconds timeout) {
         expires_after(timeout);
         co_await stream_.async_goodbye(detail::use_tuple);
     }
