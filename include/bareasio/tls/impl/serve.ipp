@@ -95,9 +95,9 @@ private:
         deadline.async_wait([weak = std::weak_ptr<handshake_state>(s)](std::error_code ec) {
             if (auto alive = weak.lock(); alive && !ec) alive->close(); // the time is up
         });
-        // The TLS stream (an SSL object and two 17 KiB record buffers) is
-        // built once the client has sent something: until then a silent
-        // connection costs a socket, as it does over plain HTTP.
+        // The TLS stream (an SSL object, OpenSSL's record buffers and our
+        // 16 KiB input) is built once the client has sent something: until
+        // then a silent connection costs a socket, as over plain HTTP.
         auto [waited] = co_await s->socket.async_wait(asio::socket_base::wait_read,
                                                       bareasio::detail::use_tuple);
         if (waited || !s->socket.is_open()) co_return;
