@@ -45,10 +45,12 @@ awaitable<void> chat(websocket& ws) {
     membership member(all, ws.req().matches().get<std::string>("room"), ws.sender());
     while (auto message = co_await ws.receive()) {
         if (!message.is_text()) continue; // a chat is text
-        // Queued for each member without waiting: one that stopped
-        // reading misses messages (its queue is full); the room goes on.
+        // Copied once, shared by every member's queue. Queued for each
+        // without waiting: one that stopped reading misses messages (its
+        // queue is full); the room goes on.
+        const shared_message m(message);
         for (const auto& other : all.of(member.room))
-            other.try_send(std::string(message.text()));
+            other.try_send(m);
     }
 }
 

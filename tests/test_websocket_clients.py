@@ -10,6 +10,7 @@ import http.client
 import signal
 import socket
 import sys
+import time
 
 import websockets
 from wsproto import ConnectionType, WSConnection
@@ -138,6 +139,90 @@ async def chat_rooms(port):
         check(got == ["again"] * 2, "chat: room a never saw room b's message")
 
 
+def memory(pid, field="VmRSS"):
+    """The process's resident memory (or its peak, VmHWM), in MiB."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) // 1024
+    raise RuntimeError(f"no {field} for {pid}")
+
+
+def raw_socket(port, path, small_buffer=True):
+    """A WebSocket opened by hand that will never read again after its 101,
+    with a small receive buffer (so the server holds what it sends) unless
+    told otherwise."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    if small_buffer:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                 "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                 "Sec-WebSocket-Version: 13\r\n\r\n".encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += sock.recv(1)
+    check(head.startswith(b"HTTP/1.1 101"), f"raw socket on {path}: 101 ({head[:40]!r})")
+    return sock
+
+
+def ping_flood(proc, port, seconds=2.0):
+    """The attacker's flood: 125-byte pings as fast as the socket takes them,
+    none of the pongs read. The server answers only the latest ping. (The
+    client's receive buffer is the kernel's default: one too small to hold a
+    pong drops the segments that would open the server's window to it.)"""
+    sock = raw_socket(port, "/echo", small_buffer=False)
+    sock.setblocking(False)
+    ping = bytes([0x89, 0x80 | 125]) + b"\x01\x02\x03\x04" + bytes(125)
+    batch, rest, sent = ping * 256, b"", 0
+    before = memory(proc.pid)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        rest = rest or batch
+        try:
+            n = sock.send(rest)
+            sent, rest = sent + n, rest[n:]
+        except BlockingIOError:
+            time.sleep(0.001)
+    grew = memory(proc.pid) - before
+    check(sent > 10 * 2**20, f"ping flood: the server kept reading ({sent >> 20} MiB of pings)")
+    check(grew < 64, f"ping flood: memory grew {grew} MiB (< 64)")
+    sock.close()
+
+
+async def stalled_room(proc, port):
+    """Three 16 MiB messages to a room of 20 members that never read: each
+    message is held once, shared by the members' queues, and a member whose
+    queue is full misses the next. Memory goes back once they have left."""
+    before = memory(proc.pid)
+    members = [raw_socket(port, "/chat/big") for _ in range(20)]
+    big = "x" * (16 * 2**20)
+    async with websockets.connect(f"ws://127.0.0.1:{port}/chat/big", max_size=2**25,
+                                  compression=None) as sender:
+        for _ in range(3):
+            await sender.send(big)
+            check(await asyncio.wait_for(sender.recv(), 30) == big,
+                  "stalled room: the sender, who reads, gets its message back")
+    peak = memory(proc.pid, "VmHWM") - before
+    check(peak < 256, f"stalled room: peak memory {peak} MiB above the start (< 256)")
+    for sock in members:
+        sock.close()
+    await asyncio.sleep(0.5)
+    held = memory(proc.pid) - before
+    check(held < 16, f"stalled room: {held} MiB still held after everyone left (< 16)")
+
+
+def against_process(binary, coroutine, *args):
+    """Runs `coroutine(proc, port)` against the example, then stops it."""
+    proc, port = start_example(binary, *args)
+    try:
+        result = coroutine(proc, port)
+        if asyncio.iscoroutine(result):
+            asyncio.run(result)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=20)
+
+
 async def drained(proc, port, path):
     async with websockets.connect(f"ws://127.0.0.1:{port}{path}") as ws:
         if path == "/live":
@@ -179,6 +264,8 @@ def main():
     against(echo, echo_clients)
     against(live, live_pages, "--threads", "2")
     against(chat, chat_rooms, "--threads", "2")
+    against_process(echo, ping_flood)
+    against_process(chat, stalled_room)
     drain(echo, "/echo")
     drain(live, "/live", "--threads", "2")
     return summary()

@@ -382,7 +382,8 @@ TEST_CASE("sender: a thread sends through the handle; after the close it fails c
     server.poll();
 }
 
-TEST_CASE("send queue: full under drop returns false; under close ends with 1008") {
+TEST_CASE(
+    "send queue: the write in flight counts; full under drop returns false, under close 1008") {
     const auto send_from = [](websocket_sender h, std::vector<bool>* out) -> awaitable<void> {
         out->push_back(co_await h.send("0123456789"));
     };
@@ -406,25 +407,154 @@ TEST_CASE("send queue: full under drop returns false; under close ends with 1008
         client.send(upgrade_request("/flood"));
         server.poll();
         REQUIRE(handle);
-        // Three senders while the 300 bytes are being written: the first
-        // queues its 12; the queue then holds no second.
+        // Three senders while the 300 bytes are being written: they count
+        // against the bound (a stalled client holds one message, not two),
+        // so none is queued.
         std::vector<bool> results;
         for (int i = 0; i < 3; ++i)
             asio::co_spawn(server.context(), send_from(handle, &results), asio::detached);
         server.poll();
-        CHECK(results == std::vector<bool>{true, false, false});
+        CHECK(results == std::vector<bool>{false, false, false});
         std::string got;
         for (int i = 0; i < 100; ++i) {
             server.poll();
             got += client.received();
         }
-        std::string expected = switching() + server_frame(0x81, std::string(300, 'a')) +
-                               server_frame(0x81, "0123456789");
+        std::string expected = switching() + server_frame(0x81, std::string(300, 'a'));
         if (policy == send_queue_full::close)
             expected += server_frame(0x88, close_payload(1008, "send queue full"));
         CHECK(got == expected);
         CHECK(client.peer_closed() == (policy == send_queue_full::close));
     }
+}
+
+// Reads what the server writes until it writes no more (the client reads
+// as fast as it can; the server's end holds at most its buffer_limit).
+std::string read_all(test::memory_server& server, testing::stream& client) {
+    std::string got;
+    for (int quiet = 0; quiet < 3;) {
+        server.poll();
+        const std::string more = client.received();
+        quiet = more.empty() ? quiet + 1 : 0;
+        got += more;
+    }
+    return got;
+}
+
+TEST_CASE("flood: pings from a client that does not read are answered by one pong, the latest") {
+    auto app = echo_app();
+    test::memory_server server(app);
+    auto client = server.connect([](testing::stream& s) { s.buffer_limit(200); });
+    client.send(upgrade_request());
+    server.poll();
+    CHECK(client.received() == switching());
+    // Ten thousand pings (1.27 MB of pongs if each were answered), none read.
+    std::string burst;
+    for (int i = 0; i < 10'000; ++i) {
+        burst += client_frame(0x89, "ping " + std::to_string(i) + std::string(100, '.'));
+        if (i % 100 == 99) {
+            client.send(burst);
+            burst.clear();
+            server.poll();
+        }
+    }
+    // The client reads at last: a pong or two were under way, the rest is
+    // one pong for the latest ping.
+    const std::string got = read_all(server, client);
+    const std::string last = server_frame(0x8a, "ping 9999" + std::string(100, '.'));
+    CHECK(got.size() <= 3 * last.size());
+    CHECK(got.ends_with(last));
+    CHECK_FALSE(client.peer_closed());
+}
+
+TEST_CASE("back-pressure: while the socket holds more than its bound, it reads nothing") {
+    websocket_options options;
+    options.send_queue_bytes = 16;
+    application app;
+    app.ws_router.options = options;
+    int received = 0;
+    app.ws_router.add("/big", [&received](websocket& ws) -> awaitable<void> {
+        co_await ws.accept();
+        // Written by a coroutine of its own while the handler receives:
+        // more than the bound, so the client must read it first.
+        ws.sender().try_send(std::string(300, 'a'));
+        while (co_await ws.receive())
+            ++received;
+    });
+    test::memory_server server(app);
+    auto client = server.connect([](testing::stream& s) { s.buffer_limit(200); });
+    client.send(upgrade_request("/big"));
+    server.poll();
+    client.send(client_frame(0x81, "one")); // its read began before the 300 bytes were queued
+    server.poll();
+    CHECK(received == 1);
+    client.send(client_frame(0x81, "two"));
+    server.poll();
+    CHECK(received == 1); // not read: the 300 bytes are not written yet
+    CHECK(read_all(server, client) == switching() + server_frame(0x81, std::string(300, 'a')));
+    CHECK(received == 2);
+}
+
+TEST_CASE("shared_message: one payload for many sockets, the same bytes on each") {
+    std::vector<websocket_sender> members;
+    application app;
+    app.ws_router.add("/room", [&members](websocket& ws) -> awaitable<void> {
+        co_await ws.accept();
+        members.push_back(ws.sender());
+        while (co_await ws.receive()) {
+        }
+    });
+    test::memory_server server(app);
+    auto a = server.connect(), b = server.connect();
+    a.send(upgrade_request("/room"));
+    b.send(upgrade_request("/room"));
+    server.poll();
+    CHECK(a.received() == switching());
+    CHECK(b.received() == switching());
+    REQUIRE(members.size() == 2);
+    // Large (shared in the queues) and small (copied), text and binary.
+    const auto large = shared_message::binary(std::string(20'000, 'L'));
+    const auto small = shared_message::text("hello, room");
+    for (const auto& m : members) {
+        m.try_send(large);
+        m.try_send(small);
+    }
+    const std::string expected =
+        server_frame(0x82, std::string(20'000, 'L')) + server_frame(0x81, "hello, room");
+    CHECK(read_all(server, a) == expected);
+    CHECK(read_all(server, b) == expected);
+    CHECK(large.data().size() == 20'000); // still the sender's to use
+}
+
+TEST_CASE("sender: close() starts the close handshake with its code from anywhere") {
+    websocket_sender handle;
+    std::uint16_t seen = 0;
+    auto app = application();
+    app.ws_router.add("/poll", [&](websocket& ws) -> awaitable<void> {
+        co_await ws.accept();
+        handle = ws.sender();
+        for (;;) {
+            const auto m = co_await ws.receive();
+            if (!m) {
+                seen = m.close_code();
+                break;
+            }
+        }
+    });
+    test::memory_server server(app);
+    auto client = server.connect();
+    client.send(upgrade_request("/poll"));
+    server.poll();
+    CHECK(client.received() == switching());
+    REQUIRE(handle);
+    CHECK_THROWS_AS(handle.close(1005), std::invalid_argument); // never sent (RFC 6455 §7.4.1)
+    std::thread([&handle] { handle.close(4000, "poll over"); }).join();
+    server.poll();
+    CHECK(client.received() == server_frame(0x88, close_payload(4000, "poll over")));
+    client.send(client_frame(0x88, close_payload(4000)));
+    server.poll();
+    CHECK(seen == 4000);
+    CHECK(client.peer_closed());
 }
 
 TEST_CASE("performance: an echoed message costs no allocation once warm (32 B and 4 KiB)") {

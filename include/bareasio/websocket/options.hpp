@@ -26,9 +26,12 @@ struct websocket_options {
     // A message (all its fragments) larger than this closes the socket
     // with 1009. Messages are whole in memory when received.
     std::size_t max_message_bytes = 16 * 1024 * 1024;
-    // Bytes queued behind the write in progress before the queue is full.
-    // A single message larger than this is still queued when the queue is
-    // empty, so any message can be sent.
+    // The most a socket holds to send: what is queued and what is being
+    // written, control frames included. A message that would take it past
+    // this waits, is dropped or closes the socket (when_full); a single
+    // message larger than this is still sent when nothing else is held, so
+    // any message can be sent. While it is over this, the socket reads
+    // nothing more from its client (who does not read what it asks for).
     std::size_t send_queue_bytes = 1024 * 1024;
     send_queue_full when_full = send_queue_full::wait;
     // A ping is sent after this long without a byte from the client; 0:

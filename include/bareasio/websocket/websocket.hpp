@@ -23,6 +23,7 @@
 #include <bareasio/websocket/handshake.hpp>
 #include <bareasio/websocket/message.hpp>
 #include <bareasio/websocket/options.hpp>
+#include <bareasio/websocket/shared_message.hpp>
 
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/cancellation_signal.hpp>
@@ -39,6 +40,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace bareasio {
 
@@ -62,11 +64,30 @@ public:
     asio::awaitable<bool> send_binary(std::string bytes) const {
         return send_as(session_, opcode::binary, std::move(bytes));
     }
+    // A broadcast's message, text or binary as it was made: every socket
+    // it is sent to shares its payload (see shared_message).
+    asio::awaitable<bool> send(shared_message m) const {
+        return send_as(session_, opcode::text, std::move(m));
+    }
 
     // Without waiting, from code that is not a coroutine: the message is
     // dropped if the queue is full (or the socket closed).
     void try_send(std::string text) const { post_send(opcode::text, std::move(text)); }
     void try_send_binary(std::string bytes) const { post_send(opcode::binary, std::move(bytes)); }
+    void try_send(shared_message m) const { post_send(opcode::text, std::move(m)); }
+
+    // Closes the socket with `code` and `reason` (the close handshake, as
+    // websocket::close() starts it): the handler's receive() then returns
+    // the client's close. Without waiting; nothing happens if it is not
+    // open. Throws std::invalid_argument for a code a close frame may not
+    // carry, or a reason over 123 bytes.
+    void close(std::uint16_t code = close_code::normal, std::string reason = {}) const {
+        session::check_close(code, reason);
+        if (!session_ || session_->ended()) return;
+        asio::post(session_->executor(), [s = session_, code, r = std::move(reason)] {
+            asio::co_spawn(s->executor(), close_on(s, code, r), asio::detached);
+        });
+    }
 
     explicit operator bool() const noexcept { return session_ != nullptr; }
     friend bool operator==(const websocket_sender&, const websocket_sender&) = default;
@@ -80,37 +101,45 @@ private:
     using session = detail::websocket_session;
     explicit websocket_sender(std::shared_ptr<session> s) : session_(std::move(s)) {}
 
+    // A std::string (sent as `op`) or a shared_message (as it was made).
+    template <class Payload>
+    static asio::awaitable<bool> send_on(std::shared_ptr<session> s, opcode op, Payload payload,
+                                         send_queue_full when_full) {
+        if constexpr (std::is_same_v<Payload, shared_message>)
+            co_return co_await s->send(payload, when_full);
+        else
+            co_return co_await s->send(op, payload, when_full);
+    }
+
     // Static, with the session by value: the coroutine may outlive the
     // handle it was called on (co_spawn(ex, handle.send(x), detached)).
-    static asio::awaitable<bool> send_as(std::shared_ptr<session> s, opcode op,
-                                         std::string payload) {
+    template <class Payload>
+    static asio::awaitable<bool> send_as(std::shared_ptr<session> s, opcode op, Payload payload) {
         if (!s || s->ended()) co_return false;
+        const auto when_full = s->options().when_full;
         const auto here = co_await asio::this_coro::executor;
-        if (here == s->executor()) co_return co_await s->send(op, payload);
+        if (here == s->executor()) co_return co_await send_on(s, op, std::move(payload), when_full);
         // On the socket's loop; the caller's cancellation stays on its own
         // thread (a cancelled caller's message is still sent).
         const auto ex = s->executor();
         co_return co_await asio::co_spawn(
-            ex, send_on(std::move(s), op, std::move(payload)),
+            ex, send_on(std::move(s), op, std::move(payload), when_full),
             asio::bind_cancellation_slot(asio::cancellation_slot(), asio::use_awaitable));
     }
 
-    static asio::awaitable<bool> send_on(std::shared_ptr<session> s, opcode op,
-                                         std::string payload) {
-        co_return co_await s->send(op, payload);
-    }
-
-    void post_send(opcode op, std::string payload) const {
+    template <class Payload>
+    void post_send(opcode op, Payload payload) const {
         if (!session_ || session_->ended()) return;
-        asio::post(session_->executor(), [s = session_, op, p = std::move(payload)] {
+        asio::post(session_->executor(), [s = session_, op, p = std::move(payload)]() mutable {
             if (s->current() != session::status::open) return;
-            asio::co_spawn(s->executor(), try_on(s, op, p), asio::detached);
+            asio::co_spawn(s->executor(), send_on(s, op, std::move(p), send_queue_full::drop),
+                           asio::detached);
         });
     }
 
-    static asio::awaitable<void> try_on(std::shared_ptr<session> s, opcode op,
-                                        std::string payload) {
-        co_await s->send(op, payload, send_queue_full::drop);
+    static asio::awaitable<void> close_on(std::shared_ptr<session> s, std::uint16_t code,
+                                          std::string reason) {
+        co_await s->close(code, reason);
     }
 
     std::shared_ptr<session> session_;
@@ -181,6 +210,10 @@ public:
     }
     asio::awaitable<bool> send(const websocket_message& m) {
         return session_->send(m.is_binary() ? opcode::binary : opcode::text, m.data());
+    }
+    // A broadcast's message: its payload is shared, not copied (shared_message).
+    asio::awaitable<bool> send(const shared_message& m) {
+        return session_->send(m, session_->options().when_full);
     }
 
     // Starts the close handshake; receive() returns the client's close.

@@ -13,15 +13,21 @@
 //
 // One reader at a time (receive()); any number of senders: whoever finds
 // no write in progress writes, for itself and everyone queued behind it.
+// Memory is bounded by send_queue_bytes: it counts what is queued and what
+// is being written, control frames included; only the answer to the
+// latest ping is kept (RFC 6455 §5.5.3 allows it), and the reader stops
+// reading while the queue is over its bound, as HTTP pipelining does.
 // Thread safety: on the connection's loop only; websocket_sender posts there.
 #pragma once
 
 #include <bareasio/async/event.hpp>
 #include <bareasio/async/stop_token.hpp>
 #include <bareasio/http/upgrade.hpp>
+#include <bareasio/websocket/detail/send_queue.hpp>
 #include <bareasio/websocket/frame.hpp>
 #include <bareasio/websocket/message.hpp>
 #include <bareasio/websocket/options.hpp>
+#include <bareasio/websocket/shared_message.hpp>
 #include <bareasio/websocket/utf8.hpp>
 
 #include <asio/awaitable.hpp>
@@ -70,14 +76,15 @@ public:
         compression_ = std::move(compression);
         co_await conn_->take(*this);
         last_heard_ = clock::now();
-        pending_ = std::move(response);
+        pending_.bytes() = std::move(response);
         enter(status::open);
         if (stop_pending_ || conn_->stopping()) { // accepted while the server drains
             queue_close(close_code::going_away, "server shutting down");
             enter(status::closing);
         }
         co_await flush();
-        if (pending_.empty()) std::string().swap(writing_bytes_); // the 101's, not a message's
+        if (pending_.empty())
+            send_queue().swap(writing_bytes_); // the 101's storage, not a message's
     }
 
     // ---- receiving -----------------------------------------------------------
@@ -106,6 +113,10 @@ public:
                 co_return websocket_message(message_kind_, message_);
             }
             if (got == step::closed) co_return closed_message();
+            if (over_bound()) { // the client does not read what it asks for: wait
+                co_await drained();
+                continue;
+            }
             const std::error_code ec = co_await conn_->receive_more();
             // Cancelled (a timeout around receive(), a sibling that ended):
             // the socket stays open, and what was read stays for the next call.
@@ -129,27 +140,37 @@ public:
         return send(op, payload, options_.when_full);
     }
     asio::awaitable<bool> send(opcode op, std::string_view payload, send_queue_full when_full) {
-        while (status_ == status::open && full(payload.size())) {
-            if (when_full == send_queue_full::drop) co_return false;
-            if (when_full == send_queue_full::close) {
-                fail(close_code::policy_violation, "send queue full");
-                co_await flush();
-                co_return false;
-            }
-            written_.clear();
-            co_await written_.wait();
+        if (status_ == status::open && full(payload.size())) {
+            const bool room = co_await make_room(payload.size(), when_full);
+            if (!room) co_return false;
         }
         if (status_ != status::open) co_return false;
-        append_message(op, payload);
+        append_message(op, payload, nullptr);
+        co_await flush();
+        co_return true;
+    }
+    // A broadcast's message: its payload is shared, not copied (see shared_message).
+    asio::awaitable<bool> send(const shared_message& m, send_queue_full when_full) {
+        if (status_ == status::open && full(m.size())) {
+            const bool room = co_await make_room(m.size(), when_full);
+            if (!room) co_return false;
+        }
+        if (status_ != status::open) co_return false;
+        append_message(m.is_binary() ? opcode::binary : opcode::text, m.data(), &m.payload_);
         co_await flush();
         co_return true;
     }
 
-    // Starts the close handshake; the client's close is read by receive().
-    asio::awaitable<void> close(std::uint16_t code, std::string_view reason) {
+    // Throws std::invalid_argument for what a close frame may not carry.
+    static void check_close(std::uint16_t code, std::string_view reason) {
         if (!valid_close_code(code) || reason.size() > 123)
             throw std::invalid_argument("websocket: close code must be 1000-1003, 1007-1014 or "
                                         "3000-4999, and its reason at most 123 bytes");
+    }
+
+    // Starts the close handshake; the client's close is read by receive().
+    asio::awaitable<void> close(std::uint16_t code, std::string_view reason) {
+        check_close(code, reason);
         if (status_ != status::open) co_return;
         queue_close(code, reason);
         enter(status::closing);
@@ -181,6 +202,12 @@ public:
                 asio::bind_cancellation_slot(asio::cancellation_slot(), asio::use_awaitable));
         }
         conn_ = nullptr;
+        // Nothing more is sent or read: what large messages left goes now,
+        // not when the last sender handle goes.
+        discard();
+        writing_bytes_.clear();
+        release_if_large(message_);
+        release_if_large(deflated_);
         ended_.store(true, std::memory_order_release);
         enter(status::closed);
     }
@@ -354,7 +381,12 @@ private:
     step end_frame() {
         switch (frame_.op) {
         case opcode::ping:
-            if (status_ == status::open) append_frame(opcode::pong, control_);
+            // Only the latest ping is answered: a flood of pings costs one pong.
+            if (status_ == status::open) {
+                pong_.swap(control_);
+                pong_due_ = true;
+                flush_due_ = true;
+            }
             return step::more;
         case opcode::pong:
             return step::more; // any byte heard already cleared the ping
@@ -437,33 +469,85 @@ private:
 
     // A buffer a large message grew is freed, so an idle socket holds little.
     static void release_if_large(std::string& buffer) noexcept {
-        if (buffer.capacity() > kept_capacity) std::string().swap(buffer);
+        detail::release_if_large(buffer, send_queue::kept_capacity);
     }
-    static constexpr std::size_t kept_capacity = 64 * 1024;
 
+    // What the socket holds to send: queued, being written, and the pong.
+    std::size_t queued() const noexcept {
+        return pending_.size() + in_flight_ + (pong_due_ ? pong_.size() + 2 : 0);
+    }
+    // A message of `size` may not be queued now (one larger than the whole
+    // bound still may, when nothing else is queued or being written).
     bool full(std::size_t size) const noexcept {
-        return !pending_.empty() && pending_.size() + size > options_.send_queue_bytes;
+        const std::size_t q = queued();
+        return q != 0 && q + size > options_.send_queue_bytes;
+    }
+    bool over_bound() const noexcept { return conn_ && queued() > options_.send_queue_bytes; }
+
+    // Waits until the queue is written (or the socket closed).
+    asio::awaitable<void> drained() {
+        kick();
+        while (over_bound() && status_ != status::closed) {
+            written_.clear();
+            co_await written_.wait();
+        }
+    }
+
+    // The queue is full: waits for room, or drops, or closes (`when_full`).
+    // Whether the message may be queued.
+    asio::awaitable<bool> make_room(std::size_t size, send_queue_full when_full) {
+        while (status_ == status::open && full(size)) {
+            if (when_full == send_queue_full::drop) co_return false;
+            if (when_full == send_queue_full::close) {
+                fail(close_code::policy_violation, "send queue full");
+                co_await flush();
+                co_return false;
+            }
+            written_.clear();
+            co_await written_.wait();
+        }
+        co_return status_ == status::open;
     }
 
     void append_frame(opcode op, std::string_view payload, bool compressed = false) {
+        append_header(op, payload.size(), compressed);
+        pending_.bytes().append(payload);
+    }
+    void append_header(opcode op, std::size_t size, bool compressed) {
         char head[10];
-        pending_.append(head, write_frame_header(head, op, true, payload.size(), compressed));
-        pending_.append(payload);
+        pending_.bytes().append(head, write_frame_header(head, op, true, size, compressed));
         flush_due_ = true;
     }
 
-    // A data message, compressed when the extension finds it worth it.
-    void append_message(opcode op, std::string_view payload) {
-        if (!compression_ || !compression_->worth_compressing(payload.size()))
-            return append_frame(op, payload);
-        deflated_.clear();
-        compression_->compress(payload, deflated_);
-        append_frame(op, deflated_, true);
-        release_if_large(deflated_);
+    // A data message, compressed when the extension finds it worth it, or
+    // shared with other sockets when it is large and nothing changes it.
+    void append_message(opcode op, std::string_view payload,
+                        const send_queue::shared_bytes* shared) {
+        if (compression_ && compression_->worth_compressing(payload.size())) {
+            deflated_.clear();
+            compression_->compress(payload, deflated_);
+            append_frame(op, deflated_, true);
+            release_if_large(deflated_);
+        } else if (shared && payload.size() >= shared_at_least) {
+            append_header(op, payload.size(), false);
+            pending_.append(*shared);
+        } else {
+            append_frame(op, payload);
+        }
+    }
+    static constexpr std::size_t shared_at_least = 8 * 1024;
+
+    // The answer to the latest ping joins the queue (at a message boundary:
+    // this server sends every message in one frame).
+    void seal() {
+        if (!pong_due_) return;
+        pong_due_ = false;
+        append_frame(opcode::pong, pong_);
     }
 
-    // A close frame: the code (0: none) and the reason.
+    // A close frame: the code (0: none) and the reason. Nothing may follow it.
     void queue_close(std::uint16_t code, std::string_view reason) {
+        seal();
         std::string payload;
         if (code != 0) {
             payload += static_cast<char>(code >> 8);
@@ -472,6 +556,8 @@ private:
         }
         append_frame(opcode::close, payload);
     }
+
+    bool has_output() const noexcept { return pong_due_ || !pending_.empty(); }
 
     // Writes the queue, unless another coroutine is writing (it takes
     // what was queued meanwhile). A failed write fails the connection. A
@@ -487,22 +573,30 @@ private:
         const bool throws = co_await asio::this_coro::throw_if_cancelled();
         co_await asio::this_coro::throw_if_cancelled(false);
         std::error_code ec;
-        while (!pending_.empty() && !ec) {
+        while (has_output() && !ec) {
+            seal();
             writing_bytes_.swap(pending_);
+            in_flight_ = writing_bytes_.size();
             written_.set(); // the queue has room again
             ec = co_await write(writing_bytes_);
-            release_if_large(writing_bytes_);
             writing_bytes_.clear();
+            in_flight_ = 0;
         }
         co_await asio::this_coro::throw_if_cancelled(throws);
         guard.done = true;
         if (ec) {
-            pending_.clear();
+            discard();
             lost();
             conn_->close();
         } else if (close_after_write_) {
             conn_->close();
         }
+    }
+
+    // Nothing more will reach the client.
+    void discard() noexcept {
+        pending_.clear();
+        pong_due_ = false;
     }
 
     // Ends a flush however it ends (bad_alloc included): the next writer may
@@ -512,22 +606,26 @@ private:
         bool done = false;
         ~writer_guard() {
             self.writing_ = false;
+            self.in_flight_ = 0;
             self.written_.set();
-            if (!done && !self.pending_.empty()) self.write_in_background();
+            if (!done && self.has_output()) self.write_in_background();
         }
     };
 
-    // Writes `bytes` directly when the socket takes them, else through the
+    // Writes `batch` directly when the socket takes it, else through the
     // reactor, at most write_piece at a time: write_timeout is the time a
     // piece may take, so a client that reads steadily is never dropped.
-    asio::awaitable<std::error_code> write(std::string_view bytes) {
+    asio::awaitable<std::error_code> write(const send_queue& batch) {
         std::error_code ec;
-        bytes.remove_prefix(conn_->write_now(bytes, ec));
-        while (!ec && !bytes.empty()) {
-            const auto piece = bytes.substr(0, write_piece);
-            write_started_ = clock::now();
-            ec = co_await conn_->write_all(piece);
-            bytes.remove_prefix(piece.size());
+        for (std::size_t i = 0; i < batch.pieces() && !ec; ++i) {
+            std::string_view bytes = batch.piece(i);
+            bytes.remove_prefix(conn_->write_now(bytes, ec));
+            while (!ec && !bytes.empty()) {
+                const auto piece = bytes.substr(0, write_piece);
+                write_started_ = clock::now();
+                ec = co_await conn_->write_all(piece);
+                bytes.remove_prefix(piece.size());
+            }
         }
         co_return ec;
     }
@@ -537,12 +635,15 @@ private:
     // awaiting, so that a cancelled receive() loses nothing: at once when
     // the socket takes it, else in a writer of the socket's own.
     void kick() {
+        if (writing_ || !conn_) return;
+        seal();
         flush_due_ = false;
-        if (writing_ || !conn_ || pending_.empty()) return;
+        if (pending_.empty()) return;
+        if (pending_.has_shared()) return write_in_background();
         std::error_code ec;
-        pending_.erase(0, conn_->write_now(pending_, ec));
+        pending_.consume(conn_->write_now(pending_.bytes(), ec));
         if (ec) {
-            pending_.clear();
+            discard();
             lost();
             conn_->close();
         } else if (!pending_.empty()) {
@@ -586,9 +687,12 @@ private:
     std::unique_ptr<message_compression> compression_; // negotiated, or null
 
     // writing
-    std::string pending_;       // frames queued
-    std::string deflated_;      // a message being compressed
-    std::string writing_bytes_; // frames being written
+    send_queue pending_;        // frames queued
+    send_queue writing_bytes_;  // frames being written
+    std::size_t in_flight_ = 0; // of them, in all (held until the write ends)
+    std::string pong_;          // the latest ping's payload, to answer
+    bool pong_due_ = false;
+    std::string deflated_; // a message being compressed
     bool writing_ = false;
     bool flush_due_ = false;
     bool stop_pending_ = false; // stop() came before the socket was open
