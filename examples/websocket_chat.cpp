@@ -57,5 +57,7 @@ awaitable<void> chat(websocket& ws) {
 int main(int argc, char** argv) {
     application app{std::in_place_type<rooms>};
     app.ws_router.add("/chat/{room}", chat);
+    // A page on another site may not open a socket with the user's cookies.
+    app.ws_router.options.origins.same_origin = true;
     return tls::serve(app, config_from_args(argc, argv, {.port = 9015}));
 }

@@ -20,5 +20,7 @@ int main(int argc, char** argv) {
     application app;
     app.ws_router.add("/echo", echo);
     app.ws_router.options.compression = permessage_deflate();
+    // A page on another site may not open a socket with the user's cookies.
+    app.ws_router.options.origins.same_origin = true;
     return tls::serve(app, config_from_args(argc, argv, {.port = 9013}));
 }

@@ -72,5 +72,7 @@ int main(int argc, char** argv) {
     application app{std::in_place_type<state>};
     app.http_router.add({"GET"}, "/", get_index);
     app.ws_router.add("/live", live);
+    // A page on another site may not open a socket with the user's cookies.
+    app.ws_router.options.origins.same_origin = true;
     return tls::serve(app, config_from_args(argc, argv, {.port = 9014}));
 }

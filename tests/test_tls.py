@@ -165,6 +165,19 @@ def reload(server, workdir, cert, key):
     check(wait_for_log(server, "the old certificate stays"), "a broken key is logged on SIGHUP")
     _, status, _ = get(server.port, client_context(cert))
     check(status == 200, "and the previous certificate goes on serving")
+    # A FIFO in place of the certificate: the reload refuses it without
+    # waiting for a writer, and serving never stops.
+    shutil.copy(cert, cert + ".saved")
+    os.remove(cert)
+    os.mkfifo(cert)
+    try:
+        server.proc.send_signal(signal.SIGHUP)
+        check(wait_for_log(server, "not a regular file"), "a FIFO on SIGHUP is refused and logged")
+        _, status, _ = get(server.port, client_context(cert + ".saved"))
+        check(status == 200, "serving goes on with a FIFO in place of the certificate")
+    finally:
+        os.remove(cert)
+        shutil.move(cert + ".saved", cert)
 
 
 def wss_echo(binary, workdir, cert, key):
@@ -280,6 +293,11 @@ def startup_failures(binary, workdir, cert, key):
           f"a key for another certificate: exit 2 naming it ({r.stderr!r})")
     r = run("--tls-cert", cert)
     check(r.returncode == 2 and "go together" in r.stderr, f"--tls-cert alone: exit 2 ({r.stderr!r})")
+    fifo = os.path.join(workdir, "fifo.pem")
+    os.mkfifo(fifo)
+    r = run("--tls-cert", fifo, "--tls-key", key)
+    check(r.returncode == 2 and fifo in r.stderr and "not a regular file" in r.stderr,
+          f"a FIFO as the certificate: exit 2 naming it, without waiting ({r.stderr!r})")
 
 
 def main():

@@ -110,6 +110,23 @@ def handshake_refusals(port):
     res.read()
     check(res.status == 426 and res.getheader("sec-websocket-version") == "13",
           f"version 8: 426 with Sec-WebSocket-Version: 13 (got {res.status})")
+    # A plain GET on the socket's path says what it takes.
+    conn.request("GET", "/echo")
+    res = conn.getresponse()
+    res.read()
+    check(res.status == 426 and res.getheader("upgrade") == "websocket",
+          f"a plain GET on /echo: 426 with Upgrade: websocket (got {res.status})")
+    # Repeated handshake fields (RFC 6455 section 11.3.1): 400.
+    conn.putrequest("GET", "/echo")
+    for name, value in [("Upgrade", "websocket"), ("Connection", "Upgrade"),
+                        ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+                        ("Sec-WebSocket-Key", "AQIDBAUGBwgJCgsMDQ4PEA=="),
+                        ("Sec-WebSocket-Version", "13")]:
+        conn.putheader(name, value)
+    conn.endheaders()
+    res = conn.getresponse()
+    res.read()
+    check(res.status == 400, f"two Sec-WebSocket-Key fields: 400 (got {res.status})")
     conn.close()
 
 
@@ -123,6 +140,15 @@ async def live_pages(port):
         await b.send("False")
         got = await asyncio.wait_for(asyncio.gather(a.recv(), b.recv()), 5)
         check(got == ["clear", "clear"], f"live: a click on the other clears both (got {got})")
+    # Cross-site WebSocket hijacking: a page on another site is refused; the
+    # page's own origin is not.
+    try:
+        async with websockets.connect(url, origin="http://evil.example"):
+            check(False, "live: a foreign Origin is refused")
+    except websockets.exceptions.InvalidStatusCode as refused:
+        check(refused.status_code == 403, f"live: a foreign Origin gets 403 ({refused.status_code})")
+    async with websockets.connect(url, origin=f"http://127.0.0.1:{port}") as own:
+        check(await own.recv() in ("set", "clear"), "live: the page's own origin is accepted")
 
 
 async def chat_rooms(port):

@@ -70,8 +70,9 @@ public:
     // error handler it is the router itself, at no cost.
     http_handler handler() const {
         const http_error_handler* shape = error_handler ? &error_handler : nullptr;
-        http_handler route = [this, shape](request& req) {
-            return http_router.dispatch(req, shape);
+        const router* upgrades = ws_router.empty() ? nullptr : &ws_router.routes();
+        http_handler route = [this, shape, upgrades](request& req) {
+            return http_router.dispatch(req, shape, upgrades);
         };
         http_handler http = http_chain(std::move(route));
         if (ws_router.empty()) return http;

@@ -53,13 +53,19 @@ public:
                                      route_matches& matches) const;
 
     // Calls the matching handler, or answers 404 / 405 (shaped by `shape`
-    // when given: the application's error handler).
+    // when given: the application's error handler). `upgrades`, the
+    // application's WebSocket routes: a path that none of these routes has
+    // and one of those has is a 426 with Upgrade: websocket, which tells a
+    // client that forgot to ask for the upgrade what is wrong.
     // Not a coroutine itself: a matched route returns its handler's own
     // awaitable, so a request costs one coroutine frame fewer.
-    asio::awaitable<response> dispatch(request& req,
-                                       const http_error_handler* shape = nullptr) const {
+    asio::awaitable<response> dispatch(request& req, const http_error_handler* shape = nullptr,
+                                       const router* upgrades = nullptr) const {
         auto result = match(req.method(), req.path(), req.matches());
         if (result.handler) return (*result.handler)(req);
+        if (result.status == 404 && upgrades &&
+            upgrades->match("GET", req.path(), req.matches()).handler)
+            result.status = 426;
         return no_route(req, result.status, std::move(result.allow), shape);
     }
 

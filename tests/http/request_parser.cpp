@@ -244,6 +244,33 @@ TEST_CASE("request_parser: RFC 9112 strictness: codings, field names, versions")
     CHECK(status_at_every_split("GET / HTTP/1.0\r\n\r\n") == 0);
 }
 
+TEST_CASE("request_parser: a later HTTP/1 minor version is HTTP/1.1, another major 505 (RFC 9110 "
+          "section 2.5)") {
+    for (const std::string_view version : {"1.2", "1.9"}) {
+        CAPTURE(version);
+        const std::string request = "GET /v HTTP/" + std::string(version) +
+                                    "\r\nHost: h\r\n\r\nGET /next HTTP/1.1\r\nHost: h\r\n\r\n";
+        CHECK(status_at_every_split(request) == 0);
+        for (std::size_t piece = 1; piece <= request.size(); ++piece) {
+            const parsed out = parse_all(request, piece);
+            CHECK(out.error == 0);
+            CHECK(out.targets == std::vector<std::string>{"/v", "/next"});
+        }
+        request_head head;
+        request_parser parser(head);
+        const std::string one = "GET / HTTP/" + std::string(version) + "\r\nHost: h\r\n\r\n";
+        CHECK(parser.parse(one).what == event_kind::head_complete);
+        CHECK(head.version == 11);
+        CHECK(head.keep_alive);
+    }
+    CHECK(status_at_every_split("GET / HTTP/3.0\r\nHost: h\r\n\r\n") == 505);
+    CHECK(status_at_every_split("GET / HTTP/9.9\r\nHost: h\r\n\r\n") == 505);
+    // Not versions at all stay malformed.
+    CHECK(status_at_every_split("GET / HTTP/1.x\r\nHost: h\r\n\r\n") == 400);
+    CHECK(status_at_every_split("GET / HTTQ/1.2\r\nHost: h\r\n\r\n") == 400);
+    CHECK(status_at_every_split("GET / HTTP/1.2 \r\nHost: h\r\n\r\n") == 400);
+}
+
 TEST_CASE("request_parser: valid chunk extensions are accepted and dropped, at every split") {
     for (std::string ext : {";a", ";a=b", " ;a=b", "\t; a = b", ";a=b;c", ";a=b;q=\"x y\"",
                             ";q=\"with \\\"escaped\\\" quotes\"", ";a=b ;c=\"\"", ";q=\"\" "}) {

@@ -16,7 +16,9 @@
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/cancellation_signal.hpp>
 
+#include <asio/co_spawn.hpp>
 #include <asio/connect.hpp>
+#include <asio/detached.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/read.hpp>
@@ -24,6 +26,7 @@
 #include <asio/write.hpp>
 
 #include <malloc.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -206,6 +209,62 @@ TEST_CASE_FIXTURE(
     const std::string failure = server.server().reload_certificate();
     CHECK(failure.find(dir.key("live")) != std::string::npos);
     CHECK(client(server.port(), dir.cert("b")).peer_name() == "second");
+}
+
+TEST_CASE_FIXTURE(serving_a,
+                  "reload: a FIFO or a huge file in place of a file is refused at once") {
+    running_tls server(app, tls_config(dir));
+    // A FIFO nobody writes: opening it for reading used to wait for a writer.
+    fs::remove(dir.cert("live"));
+    REQUIRE(mkfifo(dir.cert("live").c_str(), 0600) == 0);
+    std::string failure = server.server().reload_certificate();
+    CHECK(failure ==
+          "cannot read the TLS certificate " + dir.cert("live") + ": not a regular file");
+    CHECK(client(server.port(), dir.cert("a")).peer_name() == "first"); // the old one stays
+    fs::remove(dir.cert("live"));
+    {
+        std::ofstream big(dir.cert("live"));
+        big << std::string(tls::certificate::max_file_bytes + 1, '-');
+    }
+    failure = server.server().reload_certificate();
+    CHECK(failure ==
+          "cannot read the TLS certificate " + dir.cert("live") + ": larger than 1024 KiB");
+    CHECK(client(server.port(), dir.cert("a")).peer_name() == "first");
+}
+
+TEST_CASE_FIXTURE(serving_a, "async_reload_certificate: off the caller's loop, resumed on it") {
+    dir.make("b", "second");
+    running_tls server(app, tls_config(dir));
+    dir.install("b");
+    asio::io_context io;
+    std::string failure = "not run";
+    std::thread::id resumed_on;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            failure = co_await server.server().async_reload_certificate();
+            resumed_on = std::this_thread::get_id();
+        },
+        asio::detached);
+    io.run();
+    CHECK(failure == "");
+    CHECK(resumed_on == std::this_thread::get_id());
+    CHECK(client(server.port(), dir.cert("b")).peer_name() == "second");
+}
+
+TEST_CASE("startup: a FIFO in place of the certificate fails naming it, never waits") {
+    cert_dir dir;
+    dir.make("a", "first");
+    fs::remove(dir.cert("a"));
+    REQUIRE(mkfifo(dir.cert("a").c_str(), 0600) == 0);
+    application app;
+    server_config config;
+    config.tls_cert = dir.cert("a");
+    config.tls_key = dir.key("a");
+    CHECK_THROWS_WITH_AS(
+        tls::server(app, config),
+        ("cannot read the TLS certificate " + dir.cert("a") + ": not a regular file").c_str(),
+        tls::file_error);
 }
 
 TEST_CASE("without a certificate reload_certificate says so and the server is plain HTTP") {

@@ -108,6 +108,85 @@ TEST_CASE("handshake: version 12 gets 426 with Sec-WebSocket-Version: 13") {
           "this server speaks WebSocket version 13\n");
 }
 
+// The response to `request` on a fresh connection, Date masked.
+std::string answer(test::memory_server& server, std::string_view request) {
+    auto client = server.connect();
+    client.send(request);
+    server.poll();
+    return without_dates(client.received());
+}
+
+TEST_CASE("handshake: a repeated Sec-WebSocket-Key or Sec-WebSocket-Version is a 400") {
+    auto app = echo_app();
+    test::memory_server server(app);
+    const std::string refused =
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nDate: *\r\n"
+        "Content-Length: 65\r\n\r\n"
+        "Sec-WebSocket-Key and Sec-WebSocket-Version may appear only once\n";
+    CHECK(answer(server,
+                 upgrade_request("/echo", "Sec-WebSocket-Key: AQIDBAUGBwgJCgsMDQ4PEA==\r\n")) ==
+          refused);
+    CHECK(answer(server, upgrade_request("/echo", "Sec-WebSocket-Version: 13\r\n")) == refused);
+}
+
+TEST_CASE("handshake: an upgrade on POST is a 405 with Allow: GET") {
+    application app;
+    app.ws_router.add("/ws-only", [](websocket& ws) -> awaitable<void> { co_await ws.accept(); });
+    test::memory_server server(app);
+    std::string request = upgrade_request("/ws-only");
+    request.replace(0, 3, "POST");
+    CHECK(answer(server, request) ==
+          "HTTP/1.1 405 Method Not Allowed\r\nallow: GET, HEAD\r\n"
+          "Content-Type: text/plain; charset=utf-8\r\nDate: *\r\nContent-Length: 19\r\n\r\n"
+          "Method Not Allowed\n");
+}
+
+TEST_CASE("handshake: a plain request on a WebSocket-only path is a 426 with Upgrade: websocket") {
+    application app;
+    app.ws_router.add("/live", [](websocket& ws) -> awaitable<void> { co_await ws.accept(); });
+    app.http_router.add({"GET"}, "/page", [](request&) -> awaitable<response> { co_return 204; });
+    test::memory_server server(app);
+    CHECK(answer(server, "GET /live HTTP/1.1\r\nHost: x\r\n\r\n") ==
+          "HTTP/1.1 426 Upgrade Required\r\nupgrade: websocket\r\n"
+          "Content-Type: text/plain; charset=utf-8\r\nDate: *\r\nContent-Length: 64\r\n\r\n"
+          "this path takes WebSocket connections only (Upgrade: websocket)\n");
+    // Paths neither router has stay 404; the HTTP routes are unchanged.
+    CHECK(answer(server, "GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n").starts_with("HTTP/1.1 404 "));
+    CHECK(answer(server, "GET /page HTTP/1.1\r\nHost: x\r\n\r\n").starts_with("HTTP/1.1 204 "));
+}
+
+TEST_CASE("origins: a page from another site is refused with 403 before the handler runs") {
+    websocket_options options;
+    options.origins.same_origin = true;
+    options.origins.allowed = {"https://app.example.com"};
+    int handled = 0;
+    application app;
+    app.ws_router.options = options;
+    app.ws_router.add("/echo", [&handled](websocket& ws) -> awaitable<void> {
+        ++handled;
+        co_await ws.accept();
+    });
+    test::memory_server server(app);
+    const auto with_origin = [](std::string_view origin) {
+        return upgrade_request("/echo", "Origin: " + std::string(origin) + "\r\n");
+    };
+    // The request's own host (Host: x names no port: the origin's scheme
+    // says which), a listed origin, no Origin at all.
+    for (const auto& ok :
+         {with_origin("http://x"), with_origin("http://X:80"), with_origin("https://x"),
+          with_origin("HTTPS://app.example.com"), upgrade_request("/echo")})
+        CHECK(answer(server, ok).starts_with(switching()));
+    CHECK(handled == 5);
+    for (const std::string_view foreign :
+         {"https://evil.example", "http://x:8080", "null", "http://x.evil.example"}) {
+        CAPTURE(foreign);
+        CHECK(answer(server, with_origin(foreign)) ==
+              "HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nDate: *\r\n"
+              "Content-Length: 49\r\n\r\nthis page's origin may not open a WebSocket here\n");
+    }
+    CHECK(handled == 5);
+}
+
 TEST_CASE("framing: 7-bit, 16-bit and 64-bit lengths, each read a byte at a time too") {
     auto app = echo_app();
     for (const std::size_t read_size : {std::size_t{1}, std::size_t{7}, std::size_t{65536}}) {
@@ -441,7 +520,7 @@ std::string read_all(test::memory_server& server, testing::stream& client) {
     return got;
 }
 
-TEST_CASE("flood: pings from a client that does not read are answered by one pong, the latest") {
+TEST_CASE("flood: pings from a client that does not read: once backed up, one pong, the latest") {
     auto app = echo_app();
     test::memory_server server(app);
     auto client = server.connect([](testing::stream& s) { s.buffer_limit(200); });
@@ -458,13 +537,28 @@ TEST_CASE("flood: pings from a client that does not read are answered by one pon
             server.poll();
         }
     }
-    // The client reads at last: a pong or two were under way, the rest is
-    // one pong for the latest ping.
+    // The client reads at last: the first hundred (one read) were answered
+    // before the socket backed up; then one pong for the latest ping.
     const std::string got = read_all(server, client);
     const std::string last = server_frame(0x8a, "ping 9999" + std::string(100, '.'));
-    CHECK(got.size() <= 3 * last.size());
+    CHECK(got.size() <= 102 * last.size());
+    CHECK(got.starts_with(server_frame(0x8a, "ping 0" + std::string(100, '.'))));
     CHECK(got.ends_with(last));
     CHECK_FALSE(client.peer_closed());
+}
+
+TEST_CASE("pings: each is answered, in order, while the client reads (Autobahn 2.10)") {
+    auto app = echo_app();
+    test::memory_server server(app);
+    auto client = open_socket(server);
+    std::string pings, pongs;
+    for (int i = 0; i < 10; ++i) {
+        pings += client_frame(0x89, "payload-" + std::to_string(i));
+        pongs += server_frame(0x8a, "payload-" + std::to_string(i));
+    }
+    client.send(pings); // in one read
+    server.poll();
+    CHECK(client.received() == pongs);
 }
 
 TEST_CASE("back-pressure: while the socket holds more than its bound, it reads nothing") {

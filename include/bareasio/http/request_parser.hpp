@@ -15,8 +15,9 @@
 // a 400. An Upgrade is ignored (the connection goes on in HTTP/1.1) and a
 // CONNECT is a 501: the server is not a proxy. The rest of RFC 9112 it
 // checks itself: an empty field name is a 400; a transfer coding other than
-// chunked (`gzip, chunked`) is a 501; HTTP/0.9 is a 400 and a major version
-// other than 1 a 505; chunk-size lines are parsed here (llhttp 8 rejects
+// chunked (`gzip, chunked`) is a 501; HTTP/0.9 is a 400, a major version
+// other than 1 a 505, and a later HTTP/1 minor version (HTTP/1.2) is served
+// as HTTP/1.1 (RFC 9110 §2.5); chunk-size lines are parsed here (llhttp 8 rejects
 // valid extensions such as `5 ;a=b` and `5;a=b;q="x y"`), with extensions
 // checked against the grammar and dropped; trailer fields are checked as
 // head fields are (folding is a 400) and dropped, so the head a handler
@@ -70,6 +71,8 @@ private:
     friend struct request_parser_callbacks; // llhttp's callbacks, in the .ipp
 
     bool scan_head(std::string_view bytes) noexcept;
+    std::size_t feed_request_line(std::string_view rest);
+    bool feed_head(std::string_view bytes, std::string_view as);
     step reject_framing();
     step reject(int status, const char* reason);
     std::size_t feed_chunk_line(std::string_view bytes);
@@ -124,6 +127,7 @@ private:
         bool after_cr = false;
         bool line_start = true;
         unsigned lines = 0;
+        bool version_checked = false; // the request line was whole (see feed_request_line)
     } head_scan_;
 };
 

@@ -265,6 +265,13 @@ request_parser::step request_parser::parse(std::string_view data) {
             if (chunk_line_ != chunk_line::none) return {event::need_more, done, {}};
         }
         const std::string_view rest(data.data() + done, data.size() - done);
+        if (part_ == part::head && !head_scan_.version_checked) {
+            done += feed_request_line(rest);
+            if (error_status_ != 0) return {event::error, 0, {}};
+            if (!head_scan_.version_checked && rest.find('\n') == std::string_view::npos)
+                return {event::need_more, done, {}};
+            continue;
+        }
         // Every byte llhttp takes now belongs to a head or to trailers.
         const bool scanned = part_ != part::body;
         const auto rc = llhttp_execute(p, rest.data(), rest.size());
@@ -285,6 +292,57 @@ request_parser::step request_parser::parse(std::string_view data) {
         llhttp_resume(p); // paused before a chunk-size line, with nothing to report
         paused_ = false;
     }
+}
+
+// RFC 9110 §2.5: a request of a later HTTP/1 minor version (HTTP/1.2) is
+// served as HTTP/1.1, and another major version (HTTP/2.0 on a request
+// line, HTTP/3.0) is a 505. llhttp refuses both as malformed once it has
+// read the version, so the request line is looked at first: until it is
+// whole, its last bytes (where the version goes) are held back; then a later
+// minor version is given to llhttp as "HTTP/1.1". Returns the bytes used.
+std::size_t request_parser::feed_request_line(std::string_view rest) {
+    constexpr std::size_t version_size = 8; // HTTP/d.d
+    const std::size_t lf = rest.find('\n');
+    if (lf == std::string_view::npos) {
+        const std::size_t ready = rest.size() - std::min(rest.size(), version_size + 1);
+        return feed_head(rest.substr(0, ready), rest.substr(0, ready)) ? ready : 0;
+    }
+    std::string_view line = rest.substr(0, lf);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) // an empty line before the request: llhttp's to judge
+        return feed_head(rest.substr(0, lf + 1), rest.substr(0, lf + 1)) ? lf + 1 : 0;
+    head_scan_.version_checked = true;
+    const std::string_view version =
+        line.size() >= version_size ? line.substr(line.size() - version_size) : line;
+    const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    if (version.size() != version_size || !version.starts_with("HTTP/") || !digit(version[5]) ||
+        version[6] != '.' || !digit(version[7]))
+        return 0; // not a version: llhttp says what is wrong
+    if (version[5] >= '2') {
+        reject(505, "only HTTP/1.0 and HTTP/1.1 are supported");
+        return 0;
+    }
+    if (version[5] != '1' || version[7] <= '1') return 0; // HTTP/1.0, HTTP/1.1: as they are
+    const std::size_t at = line.size() - version_size;
+    if (!feed_head(rest.substr(0, at), rest.substr(0, at)) || !feed_head(version, "HTTP/1.1"))
+        return 0;
+    return line.size();
+}
+
+// Gives llhttp `as` for the head bytes `bytes` (the same, or a version
+// read as HTTP/1.1). False, with the error set, when the head is malformed.
+bool request_parser::feed_head(std::string_view bytes, std::string_view as) {
+    if (bytes.empty()) return true;
+    llhttp_t* p = request_parser_callbacks::state(*this);
+    if (llhttp_execute(p, as.data(), as.size()) != HPE_OK) {
+        llhttp_failed();
+        return false;
+    }
+    if (!scan_head(bytes)) {
+        reject_framing();
+        return false;
+    }
+    return true;
 }
 
 request_parser::step request_parser::llhttp_failed() {

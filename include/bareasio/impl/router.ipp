@@ -66,10 +66,13 @@ BAREASIO_DECL asio::awaitable<response>
 router::no_route(request& req, int status, std::string allow, const http_error_handler* shape) {
     header_list headers;
     if (status == 405) headers.add("allow", allow);
+    if (status == 426) headers.add("upgrade", "websocket");
+    const std::string_view message =
+        status == 426 ? "this path takes WebSocket connections only (Upgrade: websocket)"
+                      : reason_phrase(status);
     if (shape && *shape)
-        co_return (*shape)(
-            req, http_error(status, std::string(reason_phrase(status)), std::move(headers)));
-    co_return error_response(status, {}, &headers);
+        co_return (*shape)(req, http_error(status, std::string(message), std::move(headers)));
+    co_return error_response(status, status == 426 ? message : std::string_view{}, &headers);
 }
 
 BAREASIO_DECL router::node& router::child_for(node& parent, std::string_view segment,

@@ -7,6 +7,11 @@
 // Defaults (Mozilla's "intermediate"): TLS 1.2 and 1.3 only; for TLS 1.2,
 // ECDHE with AES-GCM or ChaCha20-Poly1305; no renegotiation, no
 // compression; ALPN picks "http/1.1" when the client offers it.
+// The files must be regular files of at most max_file_bytes: a FIFO, a
+// device or a huge file in their place fails the load at once (opened
+// without blocking, then checked) instead of stalling whoever loads them.
+// Loading parses with OpenSSL, which takes milliseconds: tls::server
+// reloads on a thread of its own, never on an event loop.
 // Link: OpenSSL (Debian libssl-dev; meson dependency('openssl')).
 // Thread safety: current() and reload() are safe from any thread.
 #pragma once
@@ -15,12 +20,17 @@
 
 #include <asio/ssl/context.hpp>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
-#include <fstream>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -30,6 +40,9 @@ namespace bareasio::tls {
 
 class certificate {
 public:
+    // A PEM chain or key larger than this is refused (real ones are a few KiB).
+    static constexpr std::size_t max_file_bytes = 1024 * 1024;
+
     certificate(std::string cert_file, std::string key_file)
         : cert_file_(std::move(cert_file)), key_file_(std::move(key_file)),
           current_(load(cert_file_, key_file_)) {}
@@ -58,24 +71,58 @@ public:
     const std::string& key_file() const noexcept { return key_file_; }
 
 private:
-    static void readable(const std::string& file, const char* what) {
-        std::ifstream probe(file);
-        if (!probe)
-            throw file_error(std::string("cannot read the TLS ") + what + " " + file + ": " +
-                             std::strerror(errno));
+    // Closes a file descriptor however the read ends.
+    struct descriptor {
+        int fd;
+        ~descriptor() {
+            if (fd >= 0) ::close(fd);
+        }
+    };
+
+    // The key's text is overwritten once OpenSSL has parsed it.
+    struct wiped_on_exit {
+        std::string& text;
+        ~wiped_on_exit() { OPENSSL_cleanse(text.data(), text.size()); }
+    };
+
+    // The whole of `file`, which must be a regular file within the size cap.
+    static std::string read_file(const std::string& file, const char* what) {
+        const auto fail = [&](const std::string& why) {
+            return file_error(std::string("cannot read the TLS ") + what + " " + file + ": " + why);
+        };
+        // O_NONBLOCK: opening a FIFO would wait for a writer.
+        const descriptor d{::open(file.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC)};
+        if (d.fd < 0) throw fail(std::strerror(errno));
+        struct stat st {};
+        if (::fstat(d.fd, &st) != 0) throw fail(std::strerror(errno));
+        if (!S_ISREG(st.st_mode)) throw fail("not a regular file");
+        if (static_cast<std::size_t>(st.st_size) > max_file_bytes)
+            throw fail("larger than " + std::to_string(max_file_bytes / 1024) + " KiB");
+        std::string text(static_cast<std::size_t>(st.st_size), '\0');
+        std::size_t got = 0;
+        while (got < text.size()) {
+            const auto n = ::read(d.fd, text.data() + got, text.size() - got);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) throw fail(std::strerror(errno));
+            if (n == 0) break; // shrank while read: what is there is parsed
+            got += static_cast<std::size_t>(n);
+        }
+        text.resize(got);
+        return text;
     }
 
     static std::shared_ptr<asio::ssl::context> load(const std::string& cert,
                                                     const std::string& key) {
-        readable(cert, "certificate");
-        readable(key, "key");
+        const std::string chain = read_file(cert, "certificate");
+        std::string secret = read_file(key, "key");
+        const wiped_on_exit wipe{secret};
         auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
         auto* native = ctx->native_handle();
         configure(native);
         std::error_code ec;
-        ctx->use_certificate_chain_file(cert, ec);
+        ctx->use_certificate_chain(asio::buffer(chain), ec);
         if (ec) throw file_error("cannot use the TLS certificate " + cert + ": " + ec.message());
-        ctx->use_private_key_file(key, asio::ssl::context::pem, ec);
+        ctx->use_private_key(asio::buffer(secret), asio::ssl::context::pem, ec);
         if (ec) // OpenSSL also checks here that the key is the certificate's
             throw file_error("cannot use the TLS key " + key + " with the certificate " + cert +
                              ": " + ec.message());

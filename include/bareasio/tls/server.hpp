@@ -4,15 +4,18 @@
 //     tls::server server(app, config);     // throws when the files cannot be used
 //     std::thread t([&] { server.run(); });
 //     auto failure = server.reload_certificate(); // empty: new handshakes use it
+//     co_await server.async_reload_certificate(); // from a handler: off the event loop
 // Without a certificate and key in the config it serves plain HTTP.
 // Link: libbareasio_tls and OpenSSL (meson: bareasio_tls_dep).
 // Thread safety: run() on one thread; request_stop(), wait_until_listening()
-// and reload_certificate() from any thread.
+// and both reloads from any thread.
 #pragma once
 
 #include <bareasio/application.hpp>
 #include <bareasio/server/config.hpp>
 #include <bareasio/tls/file_error.hpp>
+
+#include <asio/awaitable.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -39,8 +42,12 @@ public:
 
     // Reads the certificate and key files again: new handshakes use them,
     // open connections keep theirs. Returns why it failed (the old
-    // certificate stays), or an empty string. Logged either way.
+    // certificate stays), or an empty string. Logged either way. It reads
+    // and parses on the calling thread: from a handler, use the awaitable
+    // form, which does it on the server's reload thread (as SIGHUP does)
+    // and resumes the caller on its own executor.
     std::string reload_certificate();
+    asio::awaitable<std::string> async_reload_certificate();
 
 private:
     struct impl;

@@ -52,16 +52,27 @@ inline bool valid_websocket_key(std::string_view key) noexcept {
     return true;
 }
 
+// How many fields named `name` the headers hold.
+inline std::size_t count_fields(const header_list& headers, std::string_view name) noexcept {
+    std::size_t n = 0;
+    for (const auto& f : headers)
+        n += iequals(f.name, name) ? 1 : 0;
+    return n;
+}
+
 // Why a WebSocket request cannot be accepted, as the response it gets: 426
 // with Sec-WebSocket-Version: 13 for another version (RFC 6455 §4.4), 400
-// for a request that is not GET over HTTP/1.1, has a body, or lacks a
-// valid key.
+// for a request that is not GET over HTTP/1.1, has a body, lacks a valid
+// key, or repeats the key or the version (RFC 6455 §11.3.1, §11.3.5).
 inline std::optional<response> refuse_handshake(const request& req) {
     const auto text = [](int status, std::string_view message) {
         return response(status, {}, text_writer(std::string(message) + "\n"));
     };
     if (req.method() != "GET" || req.version() < 11)
         return text(400, "a WebSocket handshake is a GET request over HTTP/1.1");
+    if (count_fields(req.headers(), "sec-websocket-key") > 1 ||
+        count_fields(req.headers(), "sec-websocket-version") > 1)
+        return text(400, "Sec-WebSocket-Key and Sec-WebSocket-Version may appear only once");
     // Bytes after the head are frames: a body would be read as one.
     if (req.head().chunked || req.head().content_length.value_or(0) != 0)
         return text(400, "a WebSocket handshake has no body");

@@ -3,11 +3,13 @@
 //     app.ws_router.options.max_message_bytes = 1 << 20;
 //     app.ws_router.options.when_full = send_queue_full::drop;
 //     app.ws_router.options.compression = permessage_deflate(); // websocket/deflate.hpp
+//     app.ws_router.options.origins.same_origin = true;          // refuse other sites' pages
 // Thread safety: set before serving; read-only after.
 #pragma once
 
 #include <bareasio/server/data_rate.hpp>
 #include <bareasio/websocket/message_compression.hpp>
+#include <bareasio/websocket/origin_policy.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -51,6 +53,9 @@ struct websocket_options {
     // offers it; none by default. permessage_deflate() (websocket/deflate.hpp,
     // links zlib) is RFC 7692's.
     compression_negotiator compression;
+    // The pages allowed to open a socket (see origin_policy): all, unless
+    // set. A page the browser runs on another site is refused with 403.
+    origin_policy origins;
 };
 
 } // namespace bareasio

@@ -7,12 +7,16 @@
 //     app.ws_router.options.max_message_bytes = 1 << 20;
 // A request that asks for a WebSocket (Upgrade: websocket) on a path with
 // a WebSocket route goes here; any other request goes to the HTTP router.
-// A malformed handshake is a 400, a version other than 13 a 426.
+// A malformed handshake is a 400, a version other than 13 a 426, an
+// Origin that options.origins refuses a 403, all before the handler runs.
+// A request without Upgrade on a path only these routes have is a 426 with
+// Upgrade: websocket (the HTTP router answers it: see routes()).
 // Thread safety: add routes before serving; read-only after.
 #pragma once
 
 #include <bareasio/detail/log.hpp>
 #include <bareasio/http/handler.hpp>
+#include <bareasio/http/http_error.hpp>
 #include <bareasio/middleware.hpp>
 #include <bareasio/router.hpp>
 #include <bareasio/websocket/handshake.hpp>
@@ -47,6 +51,8 @@ public:
     }
 
     bool empty() const noexcept { return empty_; }
+    // The routes, for the HTTP router to tell a WebSocket path from a missing one.
+    const router& routes() const noexcept { return routes_; }
 
     // Whether `req` is a WebSocket request for one of these routes (and so
     // fills its matches).
@@ -66,6 +72,10 @@ private:
     static asio::awaitable<response> run(const websocket_handler& handler, request& req,
                                          std::shared_ptr<const websocket_options> options) {
         if (auto refused = refuse_handshake(req)) co_return std::move(*refused);
+        const auto origin = req.headers().get("origin");
+        if (!options->origins.allows(origin ? &*origin : nullptr,
+                                     req.headers().get("host").value_or(std::string_view{})))
+            throw http_error(403, "this page's origin may not open a WebSocket here");
         if (!req.upgrade())
             co_return response(501, {}, text_writer("a WebSocket needs a connection\n"));
         websocket ws(req, std::move(options));

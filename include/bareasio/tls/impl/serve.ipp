@@ -13,7 +13,9 @@
 #include <bareasio/tls/stream.hpp>
 
 #include <asio/co_spawn.hpp>
+#include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
+#include <asio/thread_pool.hpp>
 #include <asio/use_awaitable.hpp>
 
 #include <list>
@@ -130,8 +132,15 @@ struct server::impl {
             [c = cert](const asio::any_io_executor& ex, const server_config& conf) {
                 return std::make_unique<detail::handshake_layer>(ex, c, conf.handshake_timeout);
             },
-            "https", [this] { reload(); });
+            "https", [this] { reload_in_background(); });
     }
+
+    // SIGHUP, from the event loop: the files are read and parsed on the
+    // reload thread, so a slow disk or a large file never stalls serving.
+    void reload_in_background() {
+        asio::post(reloader, [this] { reload(); });
+    }
+    static asio::awaitable<std::string> reload_on(impl* self) { co_return self->reload(); }
 
     static std::shared_ptr<certificate> load(const server_config& config) {
         if (config.tls_cert.empty() && config.tls_key.empty()) return nullptr;
@@ -149,6 +158,9 @@ struct server::impl {
 
     std::shared_ptr<certificate> cert; // none: plain HTTP
     app_server http;
+    // Reloads run here; destroyed first, so a reload under way ends (joined)
+    // before what it uses goes.
+    asio::thread_pool reloader{1};
 };
 
 server::server(const application& app, server_config config)
@@ -169,6 +181,10 @@ std::uint16_t server::wait_until_listening() {
 }
 std::string server::reload_certificate() {
     return impl_->reload();
+}
+asio::awaitable<std::string> server::async_reload_certificate() {
+    co_return co_await asio::co_spawn(impl_->reloader, impl::reload_on(impl_.get()),
+                                      asio::use_awaitable);
 }
 
 int serve(const application& app, server_config config) {

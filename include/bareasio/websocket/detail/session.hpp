@@ -14,9 +14,10 @@
 // One reader at a time (receive()); any number of senders: whoever finds
 // no write in progress writes, for itself and everyone queued behind it.
 // Memory is bounded by send_queue_bytes: it counts what is queued and what
-// is being written, control frames included; only the answer to the
-// latest ping is kept (RFC 6455 §5.5.3 allows it), and the reader stops
-// reading while the queue is over its bound, as HTTP pipelining does.
+// is being written, control frames included; while a write waits for the
+// client only the answer to the latest ping is kept (RFC 6455 §5.5.3 allows
+// it), and the reader stops reading while the queue is over its bound, as
+// HTTP pipelining does.
 // Thread safety: on the connection's loop only; websocket_sender posts there.
 #pragma once
 
@@ -381,12 +382,7 @@ private:
     step end_frame() {
         switch (frame_.op) {
         case opcode::ping:
-            // Only the latest ping is answered: a flood of pings costs one pong.
-            if (status_ == status::open) {
-                pong_.swap(control_);
-                pong_due_ = true;
-                flush_due_ = true;
-            }
+            if (status_ == status::open) answer_ping();
             return step::more;
         case opcode::pong:
             return step::more; // any byte heard already cleared the ping
@@ -536,6 +532,17 @@ private:
         }
     }
     static constexpr std::size_t shared_at_least = 8 * 1024;
+
+    // Every ping is answered while the socket takes what it is sent; once
+    // it is backed up (a write waits for the client) only the latest ping
+    // is (RFC 6455 §5.5.3 allows it): a flood of pings from a client that
+    // does not read costs one pong.
+    void answer_ping() {
+        if (pong_due_ && !writing_ && pending_.size() < options_.send_queue_bytes) seal();
+        pong_.swap(control_);
+        pong_due_ = true;
+        flush_due_ = true;
+    }
 
     // The answer to the latest ping joins the queue (at a message boundary:
     // this server sends every message in one frame).
