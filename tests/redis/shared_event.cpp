@@ -8,6 +8,7 @@
 #include "../support/doctest.hpp"
 #include "../support/redis_server.hpp"
 #include "../support/run_coroutine.hpp"
+#include "../support/stderr_capture.hpp"
 #include <bareasio/redis/connection.hpp>
 
 #include <asio/co_spawn.hpp>
@@ -344,4 +345,144 @@ TEST_CASE("a Redis that comes back with an older version of the same epoch is ad
     CHECK(eventually([&] { return !a.ev.is_set() && !b.ev.is_set(); }));
     b.ev.set(); // version 3 in Redis: taken by a, though below what a saw before
     CHECK(eventually([&] { return a.ev.is_set(); }));
+}
+
+namespace {
+
+// Runs one command on `redis` and returns the reply's text.
+template <class... Args>
+std::string command(const test::redis_server& redis, const Args&... args) {
+    asio::io_context io;
+    std::string text;
+    test::run_coroutine(io, [&]() -> asio::awaitable<void> {
+        redis::connection c(io.get_executor());
+        co_await c.connect(redis::endpoint::parse(redis.url()), 2s);
+        auto r = co_await c.command(args...);
+        text = std::string(r.text());
+    });
+    return text;
+}
+
+std::size_t count(const std::string& text, std::string_view what) {
+    std::size_t n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+        ++n;
+    return n;
+}
+
+} // namespace
+
+TEST_CASE("a forged publication far ahead is not taken: the next real change reaches everyone") {
+    test::stderr_capture log;
+    test::redis_server redis;
+    instance a("t:forge"), b("t:forge");
+    a.connect(redis.url());
+    b.connect(redis.url());
+    a.ev.set();
+    REQUIRE(eventually([&] { return b.ev.is_set(); }));
+    const std::string epoch = stored(redis, "t:forge")[0];
+    command(redis, "PUBLISH", "t:forge", epoch + " 9223372036854775807 0");
+    CHECK(eventually([&] { return log.text().find("9223372036854775807") != std::string::npos; }));
+    CHECK(b.ev.is_set()); // the forged clear was not taken
+    a.ev.clear();
+    CHECK(eventually([&] { return !b.ev.is_set(); }));
+    b.ev.set();
+    CHECK(eventually([&] { return a.ev.is_set(); }));
+}
+
+TEST_CASE("a forged next version is taken, then corrected from Redis's hash") {
+    test::stderr_capture log;
+    test::redis_server redis;
+    instance a("t:forge1"), b("t:forge1");
+    a.connect(redis.url());
+    b.connect(redis.url());
+    a.ev.set();
+    REQUIRE(eventually([&] { return b.ev.is_set(); }));
+    const auto fields = stored(redis, "t:forge1");
+    command(redis, "PUBLISH", "t:forge1",
+            fields[0] + " " + std::to_string(std::stoll(fields[1]) + 1) + " 0");
+    // Both take it (it looks like the next change), and both read Redis's
+    // hash at their next idle check (every ping_interval): set again.
+    CHECK(eventually(
+        [&] { return log.text().find("taking Redis's state (set)") != std::string::npos; }));
+    CHECK(eventually([&] { return a.ev.is_set() && b.ev.is_set(); }));
+}
+
+TEST_CASE("what the channel carries is logged escaped, cut short, and not once per message") {
+    test::stderr_capture log;
+    test::redis_server redis;
+    instance a("t:garbage");
+    a.connect(redis.url());
+    const std::string forged = "x\nbareasio: stopped\x1b[31m" + std::string(1 << 20, 'y');
+    command(redis, "PUBLISH", "t:garbage", forged);
+    for (int i = 0; i < 2000; ++i)
+        command(redis, "PUBLISH", "t:garbage", "garbage " + std::to_string(i));
+    command(redis, "PUBLISH", "t:garbage", "the last one");
+    REQUIRE(eventually([&] { return a.ev.connected(); }));
+    const std::string text = log.text();
+    CHECK(text.find("x\\x0abareasio: stopped\\x1b[31myyy") != std::string::npos);
+    CHECK(text.find("\nbareasio: stopped") == std::string::npos); // no forged line
+    CHECK(text.find("(" + std::to_string(forged.size()) + " bytes)") != std::string::npos);
+    std::size_t longest = 0;
+    for (std::size_t at = 0, next; at < text.size(); at = next + 1) {
+        next = text.find('\n', at);
+        if (next == std::string::npos) next = text.size();
+        longest = std::max(longest, next - at);
+    }
+    CHECK(longest < 512);
+    CHECK(count(text, "not a state") <= 2); // 2,002 messages, one warning per 10 s
+}
+
+TEST_CASE("a corrupt hash is said and rewritten; a key of another type is refused at once") {
+    test::stderr_capture log;
+    test::redis_server redis;
+    command(redis, "HSET", "t:corrupt", "epoch", "e1", "version", "abc", "state", "1");
+    instance a("t:corrupt");
+    a.connect(redis.url());
+    CHECK(log.text().find("version abc") != std::string::npos);
+    CHECK(log.text().find("rewrote it as a new epoch") != std::string::npos);
+    CHECK(stored(redis, "t:corrupt")[1] == "1");
+    a.ev.set();
+    CHECK(eventually([&] { return stored(redis, "t:corrupt")[2] == "1"; }));
+
+    command(redis, "SET", "t:string", "not a hash");
+    instance b("t:string");
+    try {
+        b.connect(redis.url());
+        FAIL("connect() succeeded on a key that holds a string");
+    } catch (const std::runtime_error& e) {
+        const std::string what = e.what();
+        CHECK(what.find("refused the shared event") != std::string::npos);
+        CHECK(what.find("the key holds a string, not the shared event's hash") !=
+              std::string::npos);
+    }
+    CHECK_FALSE(b.ev.connected());
+}
+
+TEST_CASE("a key that turns into another type is refused, retried slowly, not a lost connection") {
+    test::stderr_capture log;
+    test::redis_server redis;
+    instance a("t:turns");
+    a.connect(redis.url());
+    command(redis, "DEL", "t:turns");
+    command(redis, "SET", "t:turns", "mine now");
+    a.ev.set(); // its write is refused
+    CHECK(eventually(
+        [&] { return log.text().find("trying again every 10 s") != std::string::npos; }));
+    CHECK(log.text().find("connection lost") == std::string::npos);
+    CHECK(a.ev.is_set()); // a working local event meanwhile
+}
+
+TEST_CASE("a Redis that needs a password says so: NOAUTH, at once") {
+    test::redis_server redis({"--requirepass", "secret"});
+    instance a("t:auth");
+    try {
+        a.connect(redis.url());
+        FAIL("connect() succeeded without the password");
+    } catch (const std::runtime_error& e) {
+        CHECK(std::string(e.what()).find("NOAUTH") != std::string::npos);
+    }
+    instance b("t:auth");
+    b.connect("redis://:secret@127.0.0.1:" + std::to_string(redis.port()));
+    CHECK(b.ev.connected());
 }

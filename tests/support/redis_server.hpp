@@ -24,7 +24,11 @@ namespace test {
 
 class redis_server {
 public:
-    redis_server() : port_(free_port()) { start(); }
+    // `extra`: more redis-server arguments ({"--requirepass", "secret"}).
+    explicit redis_server(std::vector<std::string> extra = {})
+        : port_(free_port()), extra_(std::move(extra)) {
+        start();
+    }
     ~redis_server() { stop(); }
     redis_server(const redis_server&) = delete;
     redis_server& operator=(const redis_server&) = delete;
@@ -37,6 +41,7 @@ public:
         std::vector<std::string> args = {
             "redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "",
             "--appendonly", "no",     "--loglevel",          "warning"};
+        args.insert(args.end(), extra_.begin(), extra_.end());
         std::vector<char*> argv;
         for (auto& a : args)
             argv.push_back(a.data());
@@ -97,6 +102,7 @@ private:
     }
 
     std::uint16_t port_;
+    std::vector<std::string> extra_;
     pid_t pid_ = -1;
 };
 

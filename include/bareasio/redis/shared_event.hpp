@@ -16,8 +16,14 @@
 // change it and publish the new "epoch version state" on the channel of the
 // same name in one Lua script. Each process mirrors the state in a local
 // event: is_set() and the waits never touch the network, and a published
-// change sets or clears the mirror where it is newer than what the mirror
-// has seen (a new epoch, or a higher version).
+// change sets or clears the mirror when it is the next version of the
+// current epoch. Anyone who can reach Redis can publish on the channel, so
+// anything else published (a jump ahead, another epoch, garbage) is logged
+// and not taken, and the hash is read instead; each idle check (every
+// ping_interval) reads the hash too and takes it where the channel misled.
+// A refusal (NOAUTH, WRONGPASS, NOPERM, the key holding another type) fails
+// connect() at once with Redis's answer, and later is retried every 10 s;
+// a hash with fields this event never writes is rewritten as a new epoch.
 //
 // Guarantees:
 //  - set() and clear() apply to this process at once and reach Redis in

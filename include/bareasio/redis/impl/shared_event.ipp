@@ -31,28 +31,64 @@
 namespace bareasio::redis::detail {
 
 // Both scripts take KEYS[1] = the key, ARGV[1] = "1" or "0", ARGV[2] = an
-// epoch to use if the hash does not exist, and return "epoch version state".
+// epoch to use if the hash does not exist, and return {"epoch version
+// state", note}. They check the hash first: a key of another type is an
+// error (WRONGTYPE, said plainly); a hash whose fields are not what this
+// event writes (a version that is not a number, say) is rewritten as a new
+// epoch with ARGV[1], and the note says what it held.
+inline constexpr std::string_view check_hash = R"lua(
+local t = redis.call('TYPE', KEYS[1])['ok']
+if t ~= 'hash' and t ~= 'none' then
+  return redis.error_reply('WRONGTYPE the key holds a ' .. t .. ', not the shared event\'s hash')
+end
+local h = redis.call('HMGET', KEYS[1], 'epoch', 'version', 'state')
+local valid = h[1] and h[2] and h[3] and string.match(h[1], '^[%w]+$') and
+  string.match(h[2], '^%d+$') and #h[2] <= 18 and (h[3] == '0' or h[3] == '1')
+local note = ''
+if not valid then
+  if h[1] or h[2] or h[3] then
+    note = 'epoch ' .. tostring(h[1]) .. ', version ' .. tostring(h[2]) .. ', state ' .. tostring(h[3])
+  end
+  redis.call('DEL', KEYS[1])
+  redis.call('HSET', KEYS[1], 'epoch', ARGV[2], 'version', 0, 'state', ARGV[1])
+end
+)lua";
+
 // The write: count the version up, store the state, publish.
 inline constexpr std::string_view write_script = R"lua(
 local e = redis.call('HGET', KEYS[1], 'epoch')
-if not e then e = ARGV[2]; redis.call('HSET', KEYS[1], 'epoch', e) end
 local v = redis.call('HINCRBY', KEYS[1], 'version', 1)
 redis.call('HSET', KEYS[1], 'state', ARGV[1])
 local m = e .. ' ' .. v .. ' ' .. ARGV[1]
 redis.call('PUBLISH', KEYS[1], m)
-return m
+return {m, note}
 )lua";
 
-// The read on (re)connect: the stored state, or if there is none (a new
-// key, or Redis restarted empty), this process's state as a new epoch.
+// The read on (re)connect and every ping_interval: the stored state, or if
+// there is none (a new key, or Redis restarted empty), this process's state
+// as a new epoch.
 inline constexpr std::string_view sync_script = R"lua(
-local h = redis.call('HMGET', KEYS[1], 'epoch', 'version', 'state')
-if h[1] and h[2] and h[3] then return h[1] .. ' ' .. h[2] .. ' ' .. h[3] end
-redis.call('HSET', KEYS[1], 'epoch', ARGV[2], 'version', 1, 'state', ARGV[1])
+if valid then return {h[1] .. ' ' .. h[2] .. ' ' .. h[3], ''} end
+redis.call('HSET', KEYS[1], 'version', 1)
 local m = ARGV[2] .. ' 1 ' .. ARGV[1]
 redis.call('PUBLISH', KEYS[1], m)
-return m
+return {m, note}
 )lua";
+
+// A script as Redis runs it: the check, then `body`.
+inline std::string checked(std::string_view body) {
+    return std::string(check_hash) + std::string(body);
+}
+
+// What Redis refuses for reasons no retry mends: credentials, permissions,
+// a key that holds something else. Said at once by connect(), and retried
+// only every refused_retry afterwards.
+inline bool refused(std::string_view failure) noexcept {
+    for (std::string_view code : {"NOAUTH", "WRONGPASS", "NOPERM", "WRONGTYPE"})
+        if (failure.find(code) != std::string_view::npos) return true;
+    return false;
+}
+inline constexpr std::chrono::seconds refused_retry{10};
 
 // One published or returned state: "epoch version state".
 struct shared_state {
@@ -238,6 +274,9 @@ private:
                 failure = self->failure_.empty() ? e.what() : self->failure_;
             }
             self->close_connections();
+            if (refused(failure)) // no retry mends it: said at once
+                throw std::runtime_error("Redis at " + self->where_.address() +
+                                         " refused the shared event: " + failure);
             if (clock::now() + delay >= deadline) {
                 throw std::runtime_error("cannot reach Redis at " + self->where_.address() +
                                          " within " + seconds(self->options_.connect_timeout) +
@@ -269,7 +308,11 @@ private:
             if (self->stopping_) break;
             self->connected_.store(false, std::memory_order_release);
             self->close_connections();
-            self->log("connection lost (" + failure + "); serving the local state, reconnecting");
+            self->log(refused(failure) ? "Redis refused the shared event (" + failure +
+                                             "); serving the local state, trying again every " +
+                                             std::to_string(refused_retry.count()) + " s"
+                                       : "connection lost (" + failure +
+                                             "); serving the local state, reconnecting");
             co_await self->reconnect();
         }
         self->release_io();
@@ -304,10 +347,15 @@ private:
             } catch (const std::exception& e) {
                 close_connections();
                 std::string why = failure_.empty() ? e.what() : failure_;
-                if (why != last_failure) log("still unreachable: " + why);
+                if (why != last_failure)
+                    log((refused(why) ? "still refused: " : "still unreachable: ") + why);
+                // A refusal is retried slowly: it is a setting or the data
+                // to mend, not a network to wait for.
+                delay = refused(why) ? std::chrono::milliseconds(refused_retry)
+                                     : std::min(delay * 2, options_.max_reconnect_delay);
                 last_failure = std::move(why);
+                continue;
             }
-            delay = std::min(delay * 2, options_.max_reconnect_delay);
         }
     }
 
@@ -353,12 +401,15 @@ private:
         subscriber_->queue("SUBSCRIBE", key_);
         co_await subscriber_->flush();
         auto confirmed = co_await subscriber_->read();
+        // Redis's own answer when it refuses (NOAUTH: a password is needed).
+        if (confirmed.is_error())
+            throw error(std::string(confirmed.text()) + " (Redis's answer to SUBSCRIBE)");
         if (confirmed.size() != 3 || confirmed[0].text() != "subscribe")
             throw error("unexpected reply to SUBSCRIBE");
-        write_sha_ =
-            std::string((co_await commands_->command("SCRIPT", "LOAD", write_script)).text());
-        sync_sha_ =
-            std::string((co_await commands_->command("SCRIPT", "LOAD", sync_script)).text());
+        write_sha_ = std::string(
+            (co_await commands_->command("SCRIPT", "LOAD", checked(write_script))).text());
+        sync_sha_ = std::string(
+            (co_await commands_->command("SCRIPT", "LOAD", checked(sync_script))).text());
         // What Redis answers now is adopted whatever the version: a Redis
         // restarted from an older snapshot has the same epoch and a lower one.
         if (replay_) {
@@ -368,12 +419,12 @@ private:
                                                  flag(last_local_), fresh_epoch_);
             replay_ = false;
             queued_.clear();
-            apply(r.text(), true);
+            apply_reply(r, true);
             co_return;
         }
         auto r = co_await commands_->command("EVALSHA", sync_sha_, "1", key_, flag(mirror.is_set()),
                                              fresh_epoch_);
-        apply(r.text(), true);
+        apply_reply(r, true);
     }
 
     // Runs the subscriber and the writer until either fails; returns why.
@@ -405,7 +456,7 @@ private:
     static asio::awaitable<void> listen(std::shared_ptr<shared_event_link> self) {
         for (;;) {
             auto r = co_await self->next_message();
-            if (r.size() == 3 && r[0].text() == "message") self->apply(r[2].text());
+            if (r.size() == 3 && r[0].text() == "message") self->on_publication(r[2].text());
             if (r.size() == 2 && r[0].text() == "pong") self->subscriber_ping_.reset();
         }
     }
@@ -459,9 +510,68 @@ private:
             subscriber_->queue("PING");
             co_await subscriber_->flush();
         }
-        arm(options_.reply_timeout, "PING");
-        co_await commands_->command("PING");
+        co_await verify();
+    }
+
+    // Reads the state Redis holds (the command connection's liveness check
+    // too) and takes it where it differs from what the channel said: the
+    // channel is anyone's to publish on, the hash is the truth. A change
+    // published meanwhile, or one of ours still queued, may be newer than
+    // this answer: then it waits for the next check.
+    asio::awaitable<void> verify() {
+        const auto seen = publications_;
+        arm(options_.reply_timeout, "reading the state");
+        auto r = co_await commands_->command("EVALSHA", sync_sha_, "1", key_, flag(mirror.is_set()),
+                                             fresh_epoch_);
         disarm();
+        if (publications_ != seen || !queued_.empty()) co_return;
+        const auto s = r.size() == 2 ? shared_state::parse(r[0].text()) : std::nullopt;
+        if (s && s->epoch == epoch_ && s->version == version_ && s->set == mirror.is_set())
+            co_return;
+        if (s)
+            warn("Redis holds version " + std::to_string(s->version) + " (epoch " +
+                 bareasio::detail::printable(s->epoch) + "), the channel had said version " +
+                 std::to_string(version_) + ": taking Redis's state (" + word(s->set) + ")");
+        apply_reply(r, true);
+    }
+
+    // A state published on the channel. Anyone who can reach Redis can
+    // publish there, so only the next version of the current epoch is taken
+    // as it comes; anything else (a jump ahead, another epoch, garbage) is
+    // logged and the state is read from the hash instead.
+    void on_publication(std::string_view text) {
+        ++publications_;
+        const auto s = shared_state::parse(text);
+        if (!s) {
+            warn("ignored a publication that is not a state: " + bareasio::detail::printable(text));
+            return;
+        }
+        if (s->epoch == epoch_ && s->version <= version_) return; // already known
+        if (s->epoch == epoch_ && s->version == version_ + 1) return apply(text);
+        warn("a publication of version " + std::to_string(s->version) + " (epoch " +
+             bareasio::detail::printable(s->epoch) + ") does not follow version " +
+             std::to_string(version_) + " (epoch " + epoch_ +
+             "): not taken; reading the state from Redis");
+        if (wake_) wake_->cancel(); // the writer's next idle check reads it now
+    }
+
+    // A warning an outsider can repeat at will: at most one line per 10 s.
+    void warn(std::string text) {
+        if (auto line = warnings_.pass(std::move(text)); !line.empty()) log(line);
+    }
+
+    // A script's answer: {"epoch version state", note}; the note says what
+    // a corrupt hash held before the script rewrote it.
+    void apply_reply(const reply_view& r, bool adopt) {
+        if (r.size() != 2) {
+            warn("ignored a malformed answer from the event's script");
+            return;
+        }
+        if (!r[1].text().empty())
+            log("the hash held what this event never writes (" +
+                bareasio::detail::printable(r[1].text()) +
+                "); rewrote it as a new epoch with this process's state");
+        apply(r[0].text(), adopt);
     }
 
     // Sends every queued change in one write, then reads their replies.
@@ -475,8 +585,8 @@ private:
         co_await commands_->flush();
         for (std::size_t i = 0; i < count; ++i) {
             auto r = co_await commands_->read();
-            if (r.is_error()) throw error("script: " + std::string(r.text()));
-            apply(r.text());
+            if (r.is_error()) throw error(std::string(r.text()) + " (the event's write)");
+            apply_reply(r, false);
         }
         disarm();
         if (queued_.empty()) replay_ = false;
@@ -504,12 +614,12 @@ private:
     void apply(std::string_view text, bool adopt = false) {
         auto s = shared_state::parse(text);
         if (!s) {
-            log("ignored a malformed state: " + std::string(text));
+            warn("ignored a malformed state: " + bareasio::detail::printable(text));
             return;
         }
         if (!adopt && s->epoch == epoch_ && s->version <= version_) return;
         if (!epoch_.empty() && s->epoch != epoch_)
-            log("new epoch " + s->epoch + " (was " + epoch_ +
+            log("new epoch " + bareasio::detail::printable(s->epoch) + " (was " + epoch_ +
                 "; Redis restarted empty or the key was deleted); the event is " + word(s->set));
         epoch_ = s->epoch;
         version_ = s->version;
@@ -544,6 +654,8 @@ private:
     std::string fresh_epoch_; // the epoch this connection creates, if the hash is gone
     long long version_ = 0;
     std::deque<bool> queued_;
+    std::uint64_t publications_ = 0; // messages on the channel, for verify()
+    bareasio::detail::log_limiter warnings_;
     bool last_local_ = false;
     bool replay_ = false; // a local change Redis may not have: write last_local_
 };
