@@ -1,63 +1,64 @@
 // A chat room per path: every message a member of ws://HOST/chat/{room}
-// sends reaches every member of that room, whichever event loop serves them.
-//     ./websocket_chat [--port 9015] [--threads 0] [--tls-cert FILE --tls-key FILE]
+// sends reaches every member of that room, whichever event loop serves
+// them; with --redis, whichever instance serves them: every instance
+// pointed at that Redis shares its rooms.
+//     ./websocket_chat [--port 9015] [--threads 0] [--redis redis://127.0.0.1:6379]
+//                      [--tls-cert FILE --tls-key FILE]
 // With a certificate the rooms are at wss://HOST/chat/{room}.
 #include <bareasio/bareasio.hpp>
-#include <bareasio/tls/serve.hpp> // links OpenSSL: HTTPS with --tls-cert/--tls-key
+#include <bareasio/redis/broadcaster.hpp> // links hiredis: rooms across instances
+#include <bareasio/tls/serve.hpp>         // links OpenSSL: HTTPS with --tls-cert/--tls-key
 
-#include <map>
-#include <mutex>
-#include <set>
+#include <asio/experimental/awaitable_operators.hpp>
+
 #include <string>
-#include <vector>
 
 using namespace bareasio;
+using namespace asio::experimental::awaitable_operators;
 
-struct rooms {
-    std::mutex lock; // the members are shared by every event loop
-    std::map<std::string, std::set<websocket_sender>> members;
-
-    std::vector<websocket_sender> of(const std::string& room) {
-        std::lock_guard hold(lock);
-        const auto& set = members[room];
-        return {set.begin(), set.end()};
-    }
+struct state {
+    // The rooms: within this process until connected to Redis.
+    redis::broadcaster rooms;
 };
 
-// In the room from its construction to its destruction, however the handler ends.
-struct membership {
-    rooms& all;
-    std::string room;
-    websocket_sender me;
-    membership(rooms& a, std::string r, websocket_sender s) : all(a), room(std::move(r)), me(s) {
-        std::lock_guard hold(all.lock);
-        all.members[room].insert(me);
-    }
-    ~membership() {
-        std::lock_guard hold(all.lock);
-        all.members[room].erase(me);
-    }
-};
+// What the member says goes to the room (a chat is text).
+awaitable<void> speak(websocket& ws, redis::broadcaster& rooms, const std::string& room) {
+    while (auto message = co_await ws.receive())
+        if (message.is_text()) rooms.publish(room, std::string(message.text()));
+}
+
+// What the room says goes to the member, its payload shared with every
+// other member. A member that stops reading misses messages (its
+// subscription drops them once 1 MiB waits); the room goes on.
+awaitable<void> listen(websocket& ws, redis::subscription& room) {
+    while (auto message = co_await room.next())
+        if (!co_await ws.send(shared_message(message->payload()))) co_return;
+}
 
 awaitable<void> chat(websocket& ws) {
-    auto& all = ws.req().info<rooms>();
+    auto& rooms = ws.req().info<state>().rooms;
+    const std::string room = "chat:" + ws.req().matches().get<std::string>("room");
     co_await ws.accept();
-    membership member(all, ws.req().matches().get<std::string>("room"), ws.sender());
-    while (auto message = co_await ws.receive()) {
-        if (!message.is_text()) continue; // a chat is text
-        // Copied once, shared by every member's queue. Queued for each
-        // without waiting: one that stopped reading misses messages (its
-        // queue is full); the room goes on.
-        const shared_message m(message);
-        for (const auto& other : all.of(member.room))
-            other.try_send(m);
-    }
+    auto subscription = rooms.subscribe(room);
+    co_await (speak(ws, rooms, room) || listen(ws, subscription));
 }
 
 int main(int argc, char** argv) {
-    application app{std::in_place_type<rooms>};
+    std::string redis_url; // empty: the rooms stay in this process
+    auto config =
+        config_from_args(argc, argv, {.port = 9015},
+                         {cli_option("--redis", redis_url, "URL",
+                                     "share the rooms through Redis (redis://host:port)")});
+    application app{std::in_place_type<state>};
     app.ws_router.add("/chat/{room}", chat);
     // A page on another site may not open a socket with the user's cookies.
     app.ws_router.options.origins.same_origin = true;
-    return tls::serve(app, config_from_args(argc, argv, {.port = 9015}));
+    if (!redis_url.empty())
+        app.lifespan.add(
+            "redis",
+            [&](lifespan_context& ctx) {
+                return ctx.info<state>().rooms.connect(ctx.executor, redis_url);
+            },
+            [](lifespan_context& ctx) { return ctx.info<state>().rooms.close(); });
+    return tls::serve(app, config);
 }

@@ -12,6 +12,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <tuple>
 
 using namespace bareasio;
 
@@ -125,4 +126,58 @@ TEST_CASE("error_handler: on the wire, the shaped error is what the client reads
           "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nDate: *\r\n"
           "Content-Length: 21\r\n\r\n{\"error\":\"Not Found\"}");
     CHECK_FALSE(client.peer_closed());
+}
+
+TEST_CASE("error_handler: structured detail (a 422's field errors) shaped by json_errors; a "
+          "WebSocket's reject() is shaped as a thrown http_error is") {
+    application app;
+    app.error_handler = json_errors;
+    app.http_router.add({"POST"}, "/notes", [](request&) -> awaitable<response> {
+        throw http_error(422, "invalid fields")
+            .with_detail(nlohmann::json{{{"field", "title"}, {"error", "required"}}});
+        co_return 201;
+    });
+    app.http_router.add({"GET"}, "/plain", [](request&) -> awaitable<response> {
+        throw http_error(409, "taken").with_detail(std::string("not JSON: not shown"));
+        co_return 200;
+    });
+    app.ws_router.add("/rooms/{name}", [](websocket& ws) -> awaitable<void> {
+        if (ws.req().matches().get<std::string>("name") == "nowhere") {
+            ws.reject(404, "no such room");
+            co_return;
+        }
+        throw http_error(401, "log in first");
+    });
+    testing::run(app, [](testing::client& c) -> awaitable<void> {
+        const nlohmann::json empty_title = {{"title", ""}};
+        auto r = co_await c.post_json("/notes", empty_title);
+        CHECK(r.status == 422);
+        CHECK(r.json() ==
+              nlohmann::json{{"error", "invalid fields"},
+                             {"detail", {{{"field", "title"}, {"error", "required"}}}}});
+        CHECK((co_await c.get("/plain")).body == R"({"error":"taken"})");
+        for (const auto& [target, status, text] :
+             {std::tuple{"/rooms/nowhere", 404, "no such room"},
+              std::tuple{"/rooms/lobby", 401, "log in first"}}) {
+            try {
+                co_await c.websocket_connect(target);
+                FAIL("accepted");
+            } catch (const testing::websocket_denied& e) {
+                CHECK(e.response.status == status);
+                CHECK(e.response.header("content-type") == "application/json");
+                CHECK(e.response.json() == nlohmann::json{{"error", text}});
+            }
+        }
+    });
+}
+
+TEST_CASE("error_handler: an http_error's detail is typed, shared by copies, absent by default") {
+    const http_error plain(400, "bad");
+    CHECK_FALSE(plain.has_detail());
+    CHECK(plain.detail<int>() == nullptr);
+    const http_error with = http_error(400, "bad").with_detail(42);
+    const http_error copy = with;
+    REQUIRE(copy.detail<int>() != nullptr);
+    CHECK(*copy.detail<int>() == 42);
+    CHECK(copy.detail<std::string>() == nullptr); // another type
 }

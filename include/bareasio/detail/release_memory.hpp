@@ -5,11 +5,12 @@
 // few 16 MiB messages would hold tens of MiB for good after they are gone;
 // malloc_trim returns it. Elsewhere the free is all there is.
 //     detail::release_if_large(message_, 64 * 1024);
-//     auto shared = std::make_shared<const detail::trimmed_string>(std::move(payload));
+//     std::shared_ptr<const std::string> shared = detail::share_trimmed(std::move(payload));
 // Thread safety: malloc_trim is; the buffer is the caller's.
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -45,5 +46,12 @@ struct trimmed_string {
     trimmed_string& operator=(const trimmed_string&) = delete;
     ~trimmed_string() { release_if_large(bytes, 0); }
 };
+
+// `s` as an immutable string many may hold (a broadcast's payload), given
+// back to the system by whoever drops it last, if it was large.
+inline std::shared_ptr<const std::string> share_trimmed(std::string s) {
+    auto owner = std::make_shared<const trimmed_string>(std::move(s));
+    return std::shared_ptr<const std::string>(owner, &owner->bytes);
+}
 
 } // namespace bareasio::detail

@@ -6,9 +6,12 @@
 // json_reader(req, require_json) first answers 415 Unsupported Media Type
 // unless it is application/json or a +json type (application/problem+json),
 // parameters such as charset aside, as ASP.NET's [FromBody] does.
+// json_errors is an error handler for APIs: app.error_handler = json_errors.
 // Kept out of the umbrella header: nlohmann/json is costly to compile.
 #pragma once
 
+#include <bareasio/http/error_response.hpp>
+#include <bareasio/http/http_error.hpp>
 #include <bareasio/http/readers.hpp>
 #include <bareasio/http/writers.hpp>
 
@@ -49,6 +52,15 @@ inline asio::awaitable<nlohmann::json> json_reader(request& req, require_json_t)
 
 inline body_writer json_writer(const nlohmann::json& value) {
     return body_writer::from_buffer(value.dump(), "application/json");
+}
+
+// An error handler (app.error_handler = json_errors) that answers every
+// http_error with {"error": its message}, plus "detail" when it carries a
+// nlohmann::json detail (http_error::with_detail), keeping its headers.
+inline response json_errors(request&, const http_error& e) {
+    nlohmann::json body = {{"error", e.what()}};
+    if (const auto* detail = e.detail<nlohmann::json>()) body["detail"] = *detail;
+    return response{e.status(), e.headers(), json_writer(body)};
 }
 
 } // namespace bareasio

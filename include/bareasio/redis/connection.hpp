@@ -34,7 +34,9 @@
 #include <array>
 #include <chrono>
 #include <cstddef>
+#include <initializer_list>
 #include <memory>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -116,10 +118,26 @@ public:
     // is anything a std::string_view can be made from.
     template <class... Args>
     void queue(const Args&... args) {
-        out_ += '*';
-        out_ += std::to_string(sizeof...(Args));
-        out_ += "\r\n";
-        (append(std::string_view(args)), ...);
+        encode(out_, {std::string_view(args)...});
+    }
+    // Appends a command already encoded (encode()).
+    void queue_encoded(std::string_view command) { out_ += command; }
+
+    // Appends `args` to `out` as one RESP command (an array of bulk strings).
+    static void encode(std::string& out, std::initializer_list<std::string_view> args) {
+        encode(out, std::span<const std::string_view>(args.begin(), args.size()));
+    }
+    static void encode(std::string& out, std::span<const std::string_view> args) {
+        out += '*';
+        out += std::to_string(args.size());
+        out += "\r\n";
+        for (const std::string_view arg : args) {
+            out += '$';
+            out += std::to_string(arg.size());
+            out += "\r\n";
+            out += arg;
+            out += "\r\n";
+        }
     }
 
     // Sends every queued command in one write.
@@ -167,14 +185,6 @@ private:
         void operator()(redisReader* r) const noexcept { redisReaderFree(r); }
     };
     using reader_ptr = std::unique_ptr<redisReader, free_reader>;
-
-    void append(std::string_view arg) {
-        out_ += '$';
-        out_ += std::to_string(arg.size());
-        out_ += "\r\n";
-        out_ += arg;
-        out_ += "\r\n";
-    }
 
     asio::awaitable<reply> flush_and_read() {
         co_await flush();

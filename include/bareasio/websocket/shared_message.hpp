@@ -36,20 +36,22 @@ public:
     // A received message, copied once: text stays text, binary stays binary.
     explicit shared_message(const websocket_message& m)
         : shared_message(std::string(m.data()), m.is_binary()) {}
+    // A payload already shared (a redis::broadcaster message's), not copied.
+    explicit shared_message(std::shared_ptr<const std::string> payload, bool binary = false)
+        : payload_(std::move(payload)), binary_(binary) {}
 
     bool is_binary() const noexcept { return binary_; }
     bool is_text() const noexcept { return !binary_; }
-    std::string_view data() const noexcept { return payload_->bytes; }
-    std::size_t size() const noexcept { return payload_->bytes.size(); }
+    std::string_view data() const noexcept { return *payload_; }
+    std::size_t size() const noexcept { return payload_->size(); }
 
 private:
     friend class detail::websocket_session;
     shared_message(std::string payload, bool binary)
-        : payload_(std::make_shared<const detail::trimmed_string>(std::move(payload))),
-          binary_(binary) {}
+        : payload_(detail::share_trimmed(std::move(payload))), binary_(binary) {}
 
     // Freed (and large ones given back to the system) by whoever drops it last.
-    std::shared_ptr<const detail::trimmed_string> payload_;
+    std::shared_ptr<const std::string> payload_;
     bool binary_;
 };
 

@@ -16,6 +16,7 @@
 // one coroutine at a time); websocket_sender is safe from any thread.
 #pragma once
 
+#include <bareasio/http/http_error.hpp>
 #include <bareasio/http/request.hpp>
 #include <bareasio/http/response.hpp>
 #include <bareasio/http/writers.hpp>
@@ -189,12 +190,12 @@ public:
         co_await session_->open(std::move(head), std::move(compression));
     }
 
-    // Refuses the socket with an HTTP response (a 403 for a foreign
-    // Origin, a 401): sent when the handler returns.
-    void reject(int status, std::string_view message = {}) {
+    // Refuses the socket with an HTTP status (a 401, a 404 for a room that
+    // does not exist), answered when the handler returns as a thrown
+    // http_error is: the application's error handler shapes it.
+    void reject(int status, std::string_view message = {}, header_list headers = {}) {
         if (decided()) throw std::logic_error("websocket: reject() after accept() or reject()");
-        rejection_ =
-            response(status, {}, text_writer(std::string(message) + (message.empty() ? "" : "\n")));
+        rejection_ = http_error(status, std::string(message), std::move(headers));
     }
 
     // The next whole message, or a close (false) once the socket closed.
@@ -232,25 +233,22 @@ public:
 
     websocket_sender sender() const { return websocket_sender(session_); }
 
-    // For the router, when the handler returned: the response that ends
-    // the request (rejected or never accepted), or the close handshake.
-    asio::awaitable<response> finish(bool failed) {
-        if (!accepted_) co_return rejection_ ? std::move(*rejection_) : forbidden();
-        co_await session_->finish(failed);
-        co_return response(101);
+    // For the router, when the handler returned: whether it accepted; if
+    // not, the error that answers the request (its reject(), or a 403).
+    bool accepted() const noexcept { return accepted_; }
+    http_error refusal() const {
+        return rejection_ ? *rejection_ : http_error(403, "the WebSocket was not accepted");
     }
+    // ... and if it did, the close handshake.
+    asio::awaitable<void> finish(bool failed) { return session_->finish(failed); }
 
 private:
     bool decided() const noexcept { return accepted_ || rejection_.has_value(); }
 
-    static response forbidden() {
-        return response(403, {}, text_writer("the WebSocket was not accepted\n"));
-    }
-
     request& request_;
     std::shared_ptr<detail::websocket_session> session_;
     bool accepted_ = false;
-    std::optional<response> rejection_;
+    std::optional<http_error> rejection_;
 };
 
 } // namespace bareasio

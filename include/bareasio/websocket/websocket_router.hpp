@@ -79,19 +79,22 @@ private:
         if (!req.upgrade())
             co_return response(501, {}, text_writer("a WebSocket needs a connection\n"));
         websocket ws(req, std::move(options));
-        bool failed = false;
         std::exception_ptr failure;
         try {
             co_await handler(ws);
         } catch (...) {
-            failed = true;
             failure = std::current_exception();
         }
-        response res = co_await ws.finish(failed);
-        if (failure && res.status == 101) log_failure(req, failure);
-        // Before accepting, a failure is the request's (an http_error's status, or 500).
-        if (failure && res.status != 101) std::rethrow_exception(failure);
-        co_return res;
+        if (!ws.accepted()) {
+            // Before accepting, a failure is the request's (an http_error's
+            // status, or 500); a refusal is answered as a thrown http_error,
+            // so the application's error handler shapes both alike.
+            if (failure) std::rethrow_exception(failure);
+            throw ws.refusal();
+        }
+        co_await ws.finish(failure != nullptr);
+        if (failure) log_failure(req, failure);
+        co_return response(101);
     }
 
     static void log_failure(const request& req, const std::exception_ptr& failure) {

@@ -21,7 +21,7 @@ namespace bareasio::detail {
 
 class send_queue {
 public:
-    using shared_bytes = std::shared_ptr<const trimmed_string>;
+    using shared_bytes = std::shared_ptr<const std::string>;
 
     // All the bytes queued, shared ones included.
     std::size_t size() const noexcept { return bytes_.size() + shared_size_; }
@@ -33,7 +33,7 @@ public:
 
     // A shared payload, written after the bytes appended so far.
     void append(shared_bytes payload) {
-        shared_size_ += payload->bytes.size();
+        shared_size_ += payload->size();
         splices_.push_back({bytes_.size(), std::move(payload)});
     }
 
@@ -42,7 +42,7 @@ public:
     std::size_t pieces() const noexcept { return 2 * splices_.size() + 1; }
     std::string_view piece(std::size_t i) const noexcept {
         const std::string_view all(bytes_);
-        if (i % 2 == 1) return splices_[i / 2].payload->bytes;
+        if (i % 2 == 1) return *splices_[i / 2].payload;
         const std::size_t from = i == 0 ? 0 : splices_[i / 2 - 1].at;
         const std::size_t to = i / 2 < splices_.size() ? splices_[i / 2].at : all.size();
         return all.substr(from, to - from);

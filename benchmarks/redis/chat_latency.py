@@ -1,0 +1,116 @@
+#!/usr/bin/python3
+"""How long a chat message takes from a member on one instance to a member
+on another, through Redis (redis::broadcaster): two `websocket_chat
+--redis` processes and one redis-server, each pinned to a core of its own
+when there are enough; the clients (Debian's python3-websockets) send a
+timestamped message every 2 ms and the other side records its arrival.
+Then Redis is restarted, and the time until messages cross again is
+measured. Prints p50, p99 and the maximum, and the recovery time.
+
+usage: benchmarks/redis/chat_latency.py BUILD_DIR [MESSAGES]
+"""
+import asyncio
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tests"))
+import websockets  # noqa: E402
+from e2e_support import start_example, start_redis  # noqa: E402
+
+
+async def measure(port_a, port_b, count):
+    async with websockets.connect(f"ws://127.0.0.1:{port_a}/chat/bench") as a, \
+            websockets.connect(f"ws://127.0.0.1:{port_b}/chat/bench") as b:
+        # Until the subscriptions are in place, messages do not cross.
+        for _ in range(200):
+            await a.send("warm-up")
+            try:
+                await asyncio.wait_for(b.recv(), 0.05)
+                break
+            except asyncio.TimeoutError:
+                pass
+        while True:  # what the warm-up left
+            try:
+                await asyncio.wait_for(b.recv(), 0.2)
+            except asyncio.TimeoutError:
+                break
+        latencies = []
+
+        async def receive():
+            while len(latencies) < count:
+                text = await b.recv()
+                if text.startswith("t "):
+                    latencies.append(time.perf_counter() - float(text[2:]))
+
+        receiver = asyncio.create_task(receive())
+        for _ in range(count):
+            await a.send(f"t {time.perf_counter()!r}")
+            await asyncio.sleep(0.002)
+        await asyncio.wait_for(receiver, 30)
+        return latencies
+
+
+async def recovery(port_a, port_b, restart):
+    async with websockets.connect(f"ws://127.0.0.1:{port_a}/chat/again") as a, \
+            websockets.connect(f"ws://127.0.0.1:{port_b}/chat/again") as b:
+        for _ in range(200):
+            await a.send("warm-up")
+            try:
+                await asyncio.wait_for(b.recv(), 0.05)
+                break
+            except asyncio.TimeoutError:
+                pass
+        restart()
+        started = time.perf_counter()
+        while time.perf_counter() - started < 30:
+            await a.send("after")
+            try:
+                while (await asyncio.wait_for(b.recv(), 0.01)) != "after":
+                    pass
+                return time.perf_counter() - started
+            except asyncio.TimeoutError:
+                pass
+        return None
+
+
+def main():
+    build = sys.argv[1]
+    count = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
+    chat = os.path.join(build, "examples", "websocket_chat")
+    redis, redis_port = start_redis()
+    url = f"redis://127.0.0.1:{redis_port}"
+    state = {"redis": redis}
+
+    def restart():
+        state["redis"].terminate()
+        state["redis"].wait()
+        state["redis"], _ = start_redis(redis_port)
+
+    a, port_a = start_example(chat, "--redis", url)
+    b, port_b = start_example(chat, "--redis", url)
+    try:
+        if os.cpu_count() and os.cpu_count() >= 2:
+            subprocess.run(["taskset", "-pc", "0", str(a.pid)], capture_output=True)
+            subprocess.run(["taskset", "-pc", "1", str(b.pid)], capture_output=True)
+        lat = sorted(asyncio.run(measure(port_a, port_b, count)))
+        ms = [x * 1000 for x in lat]
+        p99 = ms[int(len(ms) * 0.99) - 1]
+        print(f"{len(ms)} messages, one instance to the other through Redis: "
+              f"p50 {statistics.median(ms):.2f} ms, p99 {p99:.2f} ms, max {ms[-1]:.2f} ms")
+        back = asyncio.run(recovery(port_a, port_b, restart))
+        print(f"after a Redis restart, messages cross again after "
+              f"{'never (30 s)' if back is None else f'{back:.2f} s'}")
+    finally:
+        for proc in (a, b):
+            proc.send_signal(signal.SIGTERM)
+            proc.communicate(timeout=20)
+        state["redis"].terminate()
+        state["redis"].wait()
+
+
+if __name__ == "__main__":
+    main()
