@@ -22,17 +22,21 @@ import websockets  # noqa: E402
 from e2e_support import start_example, start_redis  # noqa: E402
 
 
+async def warm_up(a, b):
+    """Until the subscriptions are in place, messages do not cross."""
+    for _ in range(200):
+        await a.send("warm-up")
+        try:
+            await asyncio.wait_for(b.recv(), 0.05)
+            return
+        except asyncio.TimeoutError:
+            pass
+
+
 async def measure(port_a, port_b, count):
     async with websockets.connect(f"ws://127.0.0.1:{port_a}/chat/bench") as a, \
             websockets.connect(f"ws://127.0.0.1:{port_b}/chat/bench") as b:
-        # Until the subscriptions are in place, messages do not cross.
-        for _ in range(200):
-            await a.send("warm-up")
-            try:
-                await asyncio.wait_for(b.recv(), 0.05)
-                break
-            except asyncio.TimeoutError:
-                pass
+        await warm_up(a, b)
         while True:  # what the warm-up left
             try:
                 await asyncio.wait_for(b.recv(), 0.2)
@@ -57,13 +61,7 @@ async def measure(port_a, port_b, count):
 async def recovery(port_a, port_b, restart):
     async with websockets.connect(f"ws://127.0.0.1:{port_a}/chat/again") as a, \
             websockets.connect(f"ws://127.0.0.1:{port_b}/chat/again") as b:
-        for _ in range(200):
-            await a.send("warm-up")
-            try:
-                await asyncio.wait_for(b.recv(), 0.05)
-                break
-            except asyncio.TimeoutError:
-                pass
+        await warm_up(a, b)
         restart()
         started = time.perf_counter()
         while time.perf_counter() - started < 30:

@@ -6,7 +6,9 @@
 #include <bareasio/redis/broadcaster.hpp>
 
 #include "../support/doctest.hpp"
+#include "../support/eventually.hpp"
 #include "../support/redis_server.hpp"
+#include "../support/run_coroutine.hpp"
 #include "../support/stderr_capture.hpp"
 
 #include <asio/co_spawn.hpp>
@@ -56,15 +58,6 @@ std::optional<std::string> text(std::future<std::optional<redis::broadcast_messa
     if (f.wait_for(10s) != std::future_status::ready) return std::string("(nothing within 10 s)");
     auto m = f.get();
     return m ? std::optional<std::string>(std::string(m->data())) : std::nullopt;
-}
-
-bool eventually(const std::function<bool()>& condition) {
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (condition()) return true;
-        std::this_thread::sleep_for(5ms);
-    }
-    return condition();
 }
 
 const redis::broadcaster_options quick{
@@ -171,10 +164,10 @@ TEST_CASE("broadcaster: Redis restarted: resubscribed by itself, the gap marked 
     }
     auto again = b.rooms.subscribe("news2");
     redis.stop();
-    CHECK(eventually([&] { return !a.rooms.connected() && !b.rooms.connected(); }));
+    CHECK(test::eventually([&] { return !a.rooms.connected() && !b.rooms.connected(); }));
     a.rooms.publish("news2", "while down"); // reaches a's subscribers only: none
     redis.start();
-    CHECK(eventually([&] { return a.rooms.connected() && b.rooms.connected(); }));
+    CHECK(test::eventually([&] { return a.rooms.connected() && b.rooms.connected(); }));
     auto after = b.next(again);
     for (int i = 0; i < 250 && after.wait_for(20ms) != std::future_status::ready; ++i)
         a.rooms.publish("news2", "after");
@@ -195,4 +188,23 @@ TEST_CASE("broadcaster: a Redis that needs a password refuses connect() at once"
     CHECK_FALSE(a.rooms.connected());
     a.connect("redis://:secret@127.0.0.1:" + std::to_string(redis.port()));
     CHECK(a.rooms.connected());
+}
+
+TEST_CASE("broadcaster: closed, it may outlive the loop it ran on (the application's state does)") {
+    // Its PING timer stayed behind, and destroying the broadcaster after its
+    // io_context read freed memory (the chat example at exit, under ASan).
+    test::redis_server redis;
+    redis::broadcaster rooms;
+    {
+        asio::io_context io;
+        test::run_coroutine(io, [&]() -> asio::awaitable<void> {
+            co_await rooms.connect(io.get_executor(), redis.url());
+            auto sub = rooms.subscribe("outlive");
+            rooms.publish("outlive", "hi");
+            const auto m = co_await sub.next();
+            CHECK((m && m->data() == "hi"));
+            co_await rooms.close();
+        });
+    }
+    CHECK_FALSE(rooms.connected());
 }

@@ -5,6 +5,7 @@
 #include <bareasio/redis/client.hpp>
 
 #include "../support/doctest.hpp"
+#include "../support/eventually.hpp"
 #include "../support/redis_server.hpp"
 #include "../support/run_coroutine.hpp"
 
@@ -43,15 +44,6 @@ struct loop {
         return asio::co_spawn(io, std::move(f), asio::use_future).get();
     }
 };
-
-bool eventually(const std::function<bool()>& condition) {
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (condition()) return true;
-        std::this_thread::sleep_for(5ms);
-    }
-    return condition();
-}
 
 } // namespace
 
@@ -93,7 +85,7 @@ TEST_CASE("client: Redis stopped: commands fail at once, saying so; it reconnect
         co_await db.connect(a.io.get_executor(), redis.url(), quick);
     });
     redis.stop();
-    CHECK(eventually([&] { return !db.connected(); }));
+    CHECK(test::eventually([&] { return !db.connected(); }));
     a.run([&]() -> asio::awaitable<void> {
         try {
             co_await db.command("PING");
@@ -105,7 +97,7 @@ TEST_CASE("client: Redis stopped: commands fail at once, saying so; it reconnect
     });
     CHECK_FALSE(db.send("PUBLISH", "c", "x")); // not sent, and it says so
     redis.start();
-    CHECK(eventually([&] { return db.connected(); }));
+    CHECK(test::eventually([&] { return db.connected(); }));
     CHECK(db.reconnects() == 1);
     a.run([&]() -> asio::awaitable<void> {
         CHECK((co_await db.command("PING")).text() == "PONG");
@@ -125,4 +117,21 @@ TEST_CASE("client: a Redis that needs a password refuses at once, with its answe
         CHECK((co_await with_password.command("PING")).text() == "PONG");
         co_await with_password.close();
     });
+}
+
+TEST_CASE("client: closed, it may outlive the loop it ran on (the application's state does)") {
+    // Nothing of a loop (a socket, a timer, the strand) may stay in it: the
+    // timers did, and destroying the client after its io_context read freed
+    // memory (the chat example at exit, under ASan).
+    test::redis_server redis;
+    redis::client db;
+    {
+        asio::io_context io;
+        test::run_coroutine(io, [&]() -> asio::awaitable<void> {
+            co_await db.connect(io.get_executor(), redis.url(), quick);
+            CHECK((co_await db.command("PING")).text() == "PONG");
+            co_await db.close();
+        });
+    }
+    CHECK_FALSE(db.connected());
 }

@@ -6,6 +6,7 @@
 #include <bareasio/redis/shared_event.hpp>
 
 #include "../support/doctest.hpp"
+#include "../support/eventually.hpp"
 #include "../support/redis_server.hpp"
 #include "../support/run_coroutine.hpp"
 #include "../support/stderr_capture.hpp"
@@ -60,16 +61,6 @@ struct instance {
     std::future<void> wait() { return asio::co_spawn(io, ev.wait(), asio::use_future); }
 };
 
-// Polls `condition` for up to 10 s: convergence has a bound, not a timing.
-bool eventually(const std::function<bool()>& condition) {
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (condition()) return true;
-        std::this_thread::sleep_for(5ms);
-    }
-    return condition();
-}
-
 // The state Redis holds for `key`: "epoch version state" fields.
 std::vector<std::string> stored(const test::redis_server& redis, const std::string& key) {
     asio::io_context io;
@@ -114,7 +105,7 @@ TEST_CASE("a set on one instance wakes a waiter on another; a clear reaches it t
     woken.get();
     CHECK(b.ev.is_set());
     b.ev.clear();
-    CHECK(eventually([&] { return !a.ev.is_set(); }));
+    CHECK(test::eventually([&] { return !a.ev.is_set(); }));
     auto fields = stored(redis, "t:wake");
     CHECK(fields[1] == "3"); // created, set, cleared
     CHECK(fields[2] == "0");
@@ -159,16 +150,16 @@ TEST_CASE("Redis stopped: both keep their state; a change made meanwhile reaches
     a.connect(redis.url());
     b.connect(redis.url());
     a.ev.set();
-    REQUIRE(eventually([&] { return b.ev.is_set(); }));
+    REQUIRE(test::eventually([&] { return b.ev.is_set(); }));
     redis.stop();
-    REQUIRE(eventually([&] { return !a.ev.connected() && !b.ev.connected(); }));
+    REQUIRE(test::eventually([&] { return !a.ev.connected() && !b.ev.connected(); }));
     CHECK(b.ev.is_set()); // serving from the mirror
     a.ev.clear();         // made while Redis is away
     CHECK_FALSE(a.ev.is_set());
     CHECK(b.ev.is_set());
     redis.start(); // back, and empty
-    CHECK(eventually([&] { return a.ev.connected() && b.ev.connected(); }));
-    CHECK(eventually([&] { return !b.ev.is_set() && !a.ev.is_set(); }));
+    CHECK(test::eventually([&] { return a.ev.connected() && b.ev.connected(); }));
+    CHECK(test::eventually([&] { return !b.ev.is_set() && !a.ev.is_set(); }));
     CHECK(a.ev.reconnects() >= 1);
     CHECK(stored(redis, "t:outage")[2] == "0");
 }
@@ -179,18 +170,18 @@ TEST_CASE("Redis restarted empty: a new epoch, and the state is established agai
     a.connect(redis.url());
     b.connect(redis.url());
     b.ev.set();
-    REQUIRE(eventually([&] { return a.ev.is_set(); }));
+    REQUIRE(test::eventually([&] { return a.ev.is_set(); }));
     const auto before = stored(redis, "t:epoch");
     redis.stop();
     redis.start();
-    REQUIRE(eventually([&] { return a.ev.connected() && b.ev.connected(); }));
-    CHECK(eventually([&] { return stored(redis, "t:epoch")[2] == "1"; }));
+    REQUIRE(test::eventually([&] { return a.ev.connected() && b.ev.connected(); }));
+    CHECK(test::eventually([&] { return stored(redis, "t:epoch")[2] == "1"; }));
     const auto after = stored(redis, "t:epoch");
     CHECK(after[0] != before[0]);
     CHECK(a.ev.is_set());
     CHECK(b.ev.is_set());
     a.ev.clear(); // and it works in the new epoch
-    CHECK(eventually([&] { return !b.ev.is_set(); }));
+    CHECK(test::eventually([&] { return !b.ev.is_set(); }));
 }
 
 TEST_CASE("a burst of changes from several instances converges to Redis's last state") {
@@ -210,7 +201,7 @@ TEST_CASE("a burst of changes from several instances converges to Redis's last s
     for (auto& w : writers)
         w.join();
     bool final_state = false;
-    CHECK(eventually([&] {
+    CHECK(test::eventually([&] {
         auto fields = stored(redis, "t:burst");
         final_state = fields[2] == "1";
         for (auto& inst : all)
@@ -251,9 +242,9 @@ TEST_CASE("a subscriber Redis cuts off at its output-buffer limit reconnects and
             co_await c.read();
     });
     b.ev.set(); // published while a's subscriber is gone
-    REQUIRE(eventually([&] { return b.ev.is_set(); }));
+    REQUIRE(test::eventually([&] { return b.ev.is_set(); }));
     release.set_value();
-    CHECK(eventually([&] { return a.ev.reconnects() >= 1 && a.ev.is_set(); }));
+    CHECK(test::eventually([&] { return a.ev.reconnects() >= 1 && a.ev.is_set(); }));
     CHECK(a.ev.connected());
 }
 
@@ -265,7 +256,7 @@ TEST_CASE("close() stops the task and leaves a local event") {
     a.close();
     CHECK_FALSE(a.ev.connected());
     b.ev.set();
-    REQUIRE(eventually([&] { return stored(redis, "t:close")[2] == "1"; }));
+    REQUIRE(test::eventually([&] { return stored(redis, "t:close")[2] == "1"; }));
     std::this_thread::sleep_for(100ms);
     CHECK_FALSE(a.ev.is_set()); // no longer follows Redis
     a.ev.set();
@@ -306,7 +297,7 @@ TEST_CASE("a set() just before close() still reaches Redis") {
     a.ev.set();
     a.close(); // the change is queued on the strand ahead of the stop
     CHECK(stored(redis, "t:last")[2] == "1");
-    CHECK(eventually([&] { return b.ev.is_set(); }));
+    CHECK(test::eventually([&] { return b.ev.is_set(); }));
 }
 
 TEST_CASE("connect() again after close() adopts Redis's state over what changed meanwhile") {
@@ -316,13 +307,13 @@ TEST_CASE("connect() again after close() adopts Redis's state over what changed 
     b.connect(redis.url());
     a.close();
     b.ev.set();
-    REQUIRE(eventually([&] { return stored(redis, "t:again")[2] == "1"; }));
+    REQUIRE(test::eventually([&] { return stored(redis, "t:again")[2] == "1"; }));
     a.ev.clear(); // local while closed: not replayed
     a.connect(redis.url());
     CHECK(a.ev.is_set());
     CHECK(stored(redis, "t:again")[2] == "1");
     b.ev.clear(); // and it follows again
-    CHECK(eventually([&] { return !a.ev.is_set(); }));
+    CHECK(test::eventually([&] { return !a.ev.is_set(); }));
 }
 
 TEST_CASE("a Redis that comes back with an older version of the same epoch is adopted") {
@@ -333,7 +324,7 @@ TEST_CASE("a Redis that comes back with an older version of the same epoch is ad
     b.connect(redis.url());
     for (int i = 0; i < 5; ++i)
         i % 2 ? a.ev.clear() : a.ev.set(); // version 6, set
-    REQUIRE(eventually([&] { return stored(redis, "t:older")[1] == "6" && b.ev.is_set(); }));
+    REQUIRE(test::eventually([&] { return stored(redis, "t:older")[1] == "6" && b.ev.is_set(); }));
     asio::io_context io;
     test::run_coroutine(io, [&]() -> asio::awaitable<void> {
         redis::connection c(io.get_executor());
@@ -342,9 +333,9 @@ TEST_CASE("a Redis that comes back with an older version of the same epoch is ad
         co_await c.command("CLIENT", "KILL", "TYPE", "pubsub");
         co_await c.command("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
     });
-    CHECK(eventually([&] { return !a.ev.is_set() && !b.ev.is_set(); }));
+    CHECK(test::eventually([&] { return !a.ev.is_set() && !b.ev.is_set(); }));
     b.ev.set(); // version 3 in Redis: taken by a, though below what a saw before
-    CHECK(eventually([&] { return a.ev.is_set(); }));
+    CHECK(test::eventually([&] { return a.ev.is_set(); }));
 }
 
 namespace {
@@ -379,15 +370,16 @@ TEST_CASE("a forged publication far ahead is not taken: the next real change rea
     a.connect(redis.url());
     b.connect(redis.url());
     a.ev.set();
-    REQUIRE(eventually([&] { return b.ev.is_set(); }));
+    REQUIRE(test::eventually([&] { return b.ev.is_set(); }));
     const std::string epoch = stored(redis, "t:forge")[0];
     command(redis, "PUBLISH", "t:forge", epoch + " 9223372036854775807 0");
-    CHECK(eventually([&] { return log.text().find("9223372036854775807") != std::string::npos; }));
+    CHECK(test::eventually(
+        [&] { return log.text().find("9223372036854775807") != std::string::npos; }));
     CHECK(b.ev.is_set()); // the forged clear was not taken
     a.ev.clear();
-    CHECK(eventually([&] { return !b.ev.is_set(); }));
+    CHECK(test::eventually([&] { return !b.ev.is_set(); }));
     b.ev.set();
-    CHECK(eventually([&] { return a.ev.is_set(); }));
+    CHECK(test::eventually([&] { return a.ev.is_set(); }));
 }
 
 TEST_CASE("a forged next version is taken, then corrected from Redis's hash") {
@@ -397,15 +389,15 @@ TEST_CASE("a forged next version is taken, then corrected from Redis's hash") {
     a.connect(redis.url());
     b.connect(redis.url());
     a.ev.set();
-    REQUIRE(eventually([&] { return b.ev.is_set(); }));
+    REQUIRE(test::eventually([&] { return b.ev.is_set(); }));
     const auto fields = stored(redis, "t:forge1");
     command(redis, "PUBLISH", "t:forge1",
             fields[0] + " " + std::to_string(std::stoll(fields[1]) + 1) + " 0");
     // Both take it (it looks like the next change), and both read Redis's
     // hash at their next idle check (every ping_interval): set again.
-    CHECK(eventually(
+    CHECK(test::eventually(
         [&] { return log.text().find("taking Redis's state (set)") != std::string::npos; }));
-    CHECK(eventually([&] { return a.ev.is_set() && b.ev.is_set(); }));
+    CHECK(test::eventually([&] { return a.ev.is_set() && b.ev.is_set(); }));
 }
 
 TEST_CASE("what the channel carries is logged escaped, cut short, and not once per message") {
@@ -418,7 +410,7 @@ TEST_CASE("what the channel carries is logged escaped, cut short, and not once p
     for (int i = 0; i < 2000; ++i)
         command(redis, "PUBLISH", "t:garbage", "garbage " + std::to_string(i));
     command(redis, "PUBLISH", "t:garbage", "the last one");
-    REQUIRE(eventually([&] { return a.ev.connected(); }));
+    REQUIRE(test::eventually([&] { return a.ev.connected(); }));
     const std::string text = log.text();
     CHECK(text.find("x\\x0abareasio: stopped\\x1b[31myyy") != std::string::npos);
     CHECK(text.find("\nbareasio: stopped") == std::string::npos); // no forged line
@@ -443,7 +435,7 @@ TEST_CASE("a corrupt hash is said and rewritten; a key of another type is refuse
     CHECK(log.text().find("rewrote it as a new epoch") != std::string::npos);
     CHECK(stored(redis, "t:corrupt")[1] == "1");
     a.ev.set();
-    CHECK(eventually([&] { return stored(redis, "t:corrupt")[2] == "1"; }));
+    CHECK(test::eventually([&] { return stored(redis, "t:corrupt")[2] == "1"; }));
 
     command(redis, "SET", "t:string", "not a hash");
     instance b("t:string");
@@ -467,7 +459,7 @@ TEST_CASE("a key that turns into another type is refused, retried slowly, not a 
     command(redis, "DEL", "t:turns");
     command(redis, "SET", "t:turns", "mine now");
     a.ev.set(); // its write is refused
-    CHECK(eventually(
+    CHECK(test::eventually(
         [&] { return log.text().find("trying again every 10 s") != std::string::npos; }));
     CHECK(log.text().find("connection lost") == std::string::npos);
     CHECK(a.ev.is_set()); // a working local event meanwhile

@@ -121,6 +121,7 @@ protected:
     virtual asio::awaitable<void> serve(connection& c) = 0;  // until it fails (throws)
     virtual void lost(const std::string& why) = 0;           // it failed: fail what waits
     virtual void interrupt() {}                              // stopping: end serve()'s waits
+    virtual void drop_timers() noexcept {}                   // ended: let go of its timers
     bool stopping() const noexcept { return stopping_; }
     // Ends serve(): closes the connection so what it awaits fails.
     void break_connection() noexcept {
@@ -255,6 +256,7 @@ private:
         if (conn_) conn_->close();
         conn_.reset();
         sleeper_.reset();
+        drop_timers();
         io_strand_.reset();
     }
 

@@ -274,6 +274,8 @@ private:
     void interrupt() override {
         if (pinger_) pinger_->cancel();
     }
+    // The timer goes with the connection: the broadcaster may outlive the loop.
+    void drop_timers() noexcept override { pinger_.reset(); }
 
     // Every second: the last PING must have had its answer, then another.
     static asio::awaitable<void> ping(std::shared_ptr<broadcast_link> self) {

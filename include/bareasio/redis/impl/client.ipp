@@ -117,6 +117,11 @@ private:
     void interrupt() override {
         if (wake_) wake_->cancel();
     }
+    // The timers go with the connection: the client may outlive the loop.
+    void drop_timers() noexcept override {
+        wake_.reset();
+        watchdog_.reset();
+    }
 
     static std::shared_ptr<pending_command> ping() {
         auto op = std::make_shared<pending_command>();
