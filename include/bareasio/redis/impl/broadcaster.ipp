@@ -76,6 +76,7 @@ asio::awaitable<std::optional<broadcast_message>>
 next_message(std::shared_ptr<subscription_state> s) {
     for (;;) {
         std::optional<broadcast_message> got;
+        bool ended = false;
         {
             std::lock_guard lock(s->mutex);
             if (!s->queue.empty()) {
@@ -85,8 +86,9 @@ next_message(std::shared_ptr<subscription_state> s) {
             } else if (!s->ended) {
                 s->ready.clear(); // under the lock: a push after this sets it
             }
+            ended = s->ended; // read under the lock: end() runs on any thread
         }
-        if (got || s->ended) co_return got;
+        if (got || ended) co_return got;
         co_await s->ready.wait();
     }
 }
