@@ -15,14 +15,17 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # libhiredis-dev, libssl-dev: the seed's example shares its event through
-# Redis (--redis) and serves HTTPS (--tls-cert, --tls-key).
+# Redis (--redis) and serves HTTPS (--tls-cert, --tls-key); libpq-dev: the
+# PostgreSQL module (pg::pool) and the TechEmpower example.
 packages=(meson ninja-build g++ pkg-config python3 libasio-dev node-llhttp nlohmann-json3-dev doctest-dev
-          zlib1g-dev libhiredis-dev libssl-dev)
+          zlib1g-dev libhiredis-dev libssl-dev libpq-dev)
 # The tests also drive the examples with curl, behind Debian's nginx, with
 # the WebSocket clients of python3-websockets and python3-wsproto, and
 # against a real redis-server each test starts on a free port; HTTPS with
-# certificates made by openssl, checked by testssl.sh.
-test_packages=(nginx-light curl python3-websockets python3-wsproto redis-server openssl testssl.sh)
+# certificates made by openssl, checked by testssl.sh; PostgreSQL clusters
+# the tests make and remove (postgresql-15).
+test_packages=(nginx-light curl python3-websockets python3-wsproto redis-server openssl testssl.sh
+               postgresql-15)
 
 install_missing() {
     local missing=() p
@@ -66,7 +69,7 @@ test-asan)
         meson test -C build-asan --print-errorlogs "$@"
     ;;
 test-tsan)
-    install_missing "${packages[@]}" redis-server
+    install_missing "${packages[@]}" redis-server postgresql-15
     setup build-tsan -Db_sanitize=thread -Db_lundef=false -Dexamples=false --buildtype=debug
     TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
         meson test -C build-tsan --print-errorlogs --suite threads "$@"

@@ -82,3 +82,72 @@ def start_redis(port=None):
         return proc, port
     proc.kill()
     raise RuntimeError("redis-server did not start (Debian: apt-get install redis-server)")
+
+
+class Postgres:
+    """A throw-away PostgreSQL cluster (Debian's postgresql-15): initdb in a
+    temporary folder, as the postgres user when the tests run as root
+    (initdb refuses root), password authentication over TCP on a free
+    loopback port. stop() and start() keep the data; remove() ends it all."""
+    BIN = "/usr/lib/postgresql/15/bin"
+    USER, PASSWORD = "bareasio", "test-secret"
+
+    def __init__(self):
+        import os
+        import pwd
+        import tempfile
+        self.dir = tempfile.mkdtemp(prefix="bareasio-pg-")
+        self.port = free_port()
+        self.proc = None
+        self.demote = None
+        if os.geteuid() == 0:
+            pg = pwd.getpwnam("postgres")
+            os.chown(self.dir, pg.pw_uid, pg.pw_gid)
+
+            def demote():
+                os.setgid(pg.pw_gid)
+                os.setuid(pg.pw_uid)
+            self.demote = demote
+        pwfile = os.path.join(self.dir, "pw")
+        with open(pwfile, "w") as f:
+            f.write(self.PASSWORD + "\n")
+        if self.demote:
+            os.chown(pwfile, pg.pw_uid, pg.pw_gid)
+        subprocess.run([f"{self.BIN}/initdb", "-D", f"{self.dir}/data", "-U", self.USER,
+                        "--auth=scram-sha-256", f"--pwfile={pwfile}", "-E", "UTF8",
+                        "--locale=C.UTF-8", "--no-sync"],
+                       check=True, capture_output=True, preexec_fn=self.demote)
+        self.start()
+
+    @property
+    def url(self):
+        return f"postgresql://{self.USER}:{self.PASSWORD}@127.0.0.1:{self.port}/postgres"
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [f"{self.BIN}/postgres", "-D", f"{self.dir}/data", "-p", str(self.port),
+             "-k", self.dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
+             "-c", "synchronous_commit=off", "-c", "max_connections=300"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=self.demote)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.psql("SELECT 1", check=False).returncode == 0:
+                return
+            time.sleep(0.05)
+        raise RuntimeError("postgres did not start (Debian: apt-get install postgresql-15)")
+
+    def psql(self, sql=None, file=None, check=True):
+        args = ["psql", self.url, "-v", "ON_ERROR_STOP=1", "-q", "-A", "-t"]
+        args += ["-f", file] if file else ["-c", sql]
+        return subprocess.run(args, capture_output=True, text=True, check=check)
+
+    def stop(self):
+        if self.proc:
+            self.proc.send_signal(2)  # SIGINT: fast shutdown
+            self.proc.wait(timeout=30)
+            self.proc = None
+
+    def remove(self):
+        import shutil
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)

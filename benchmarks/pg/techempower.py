@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""The TechEmpower database tests, bareasio (examples/techempower, one loop)
+against uvicorn with asyncpg (benchmarks/pg/asyncpg_app.py), each pinned to
+core 0 with its pool of 8 connections, PostgreSQL and wrk on core 1, driven
+in turn: /db, /queries?queries=20, /fortunes, /updates?queries=20 with 64
+connections. Throughput is requests per server-core-second (requests
+divided by the server's CPU time, from /proc), beside plain requests per
+second; the database's CPU is shared, so the ratio is the figure.
+
+usage: techempower.py BUILD_DIR [--seconds 5] [--reps 3]
+(needs postgresql-15, wrk, python3-uvicorn and python3-asyncpg)"""
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+sys.path.insert(0, os.path.join(ROOT, "benchmarks", "load"))
+
+from e2e_support import Postgres  # noqa: E402
+from run import Server, cpu_seconds, descendants, free_port  # noqa: E402
+
+TESTS = ["/db", "/queries?queries=20", "/fortunes", "/updates?queries=20"]
+
+
+def wrk(port, target, seconds):
+    out = subprocess.run(["taskset", "-c", "1", "wrk", "-t", "1", "-c", "64", "-d",
+                          f"{seconds}s", f"http://127.0.0.1:{port}{target}"],
+                         capture_output=True, text=True, check=True).stdout
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return requests, int(errors.group(1)) if errors else 0
+
+
+def measure(server, port, target, seconds):
+    pid = server.start(port)
+    try:
+        wrk(port, target, 1)  # warm: statements prepared, pools full
+        pids = descendants(pid)
+        before = cpu_seconds(pids)
+        requests, errors = wrk(port, target, seconds)
+        cpu = cpu_seconds(pids) - before
+    finally:
+        server.stop()
+    return requests / seconds, requests / cpu if cpu else 0.0, errors
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("build")
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--reps", type=int, default=3)
+    args = parser.parse_args()
+    pg = Postgres()
+    try:
+        pg.psql(file=os.path.join(ROOT, "examples", "techempower.sql"))
+        subprocess.run(["taskset", "-a", "-p", "-c", "1", str(pg.proc.pid)], check=True,
+                       capture_output=True)
+        servers = [
+            Server("bareasio", [os.path.join(args.build, "examples", "techempower"), "--port",
+                                "{port}", "--threads", "1", "--pg", pg.url]),
+            Server("uvicorn+asyncpg", ["env", f"PG_URL={pg.url}", "/usr/bin/python3", "-m",
+                                       "uvicorn", "asyncpg_app:app", "--port", "{port}",
+                                       "--log-level", "warning"], cwd=HERE),
+        ]
+        print(f"| test | server | requests/s | per server-core-s | non-2xx |")
+        print("|---|---|---:|---:|---:|")
+        for target in TESTS:
+            per_core = {}
+            for server in servers:
+                runs = [measure(server, free_port(), target, args.seconds)
+                        for _ in range(args.reps)]
+                rps = statistics.median(r[0] for r in runs)
+                core = statistics.median(r[1] for r in runs)
+                errors = sum(r[2] for r in runs)
+                per_core[server.name] = core
+                print(f"| {target} | {server.name} | {rps:,.0f} | {core:,.0f} | {errors} |",
+                      flush=True)
+            ratio = per_core["bareasio"] / per_core["uvicorn+asyncpg"]
+            print(f"| {target} | ratio | | {ratio:.2f}x | |", flush=True)
+    finally:
+        pg.remove()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,172 @@
+// The TechEmpower Framework Benchmarks' tests, by their rules, on one
+// PostgreSQL pool (pg::pool, libpq in pipeline mode):
+//     /plaintext  /json  /db  /queries?queries=N  /fortunes  /updates?queries=N
+//     psql "$URL" -f examples/techempower.sql      # the World and Fortune tables
+//     ./techempower --port 8080 --threads 2 --pg postgresql://user:password@127.0.0.1/db
+// N is clamped to 1..500 (anything not a number is 1). Each query is its
+// own statement with bound parameters; a request's queries are sent
+// together and travel pipelined. With the database down, the database
+// routes answer 503 at once (pg::unavailable) and recover when it is back.
+#include <bareasio/bareasio.hpp>
+#include <bareasio/http/json.hpp>
+#include <bareasio/pg/pool.hpp> // links libpq
+
+#include <algorithm>
+#include <charconv>
+#include <random>
+#include <string>
+#include <vector>
+
+using namespace bareasio;
+
+struct state {
+    pg::pool db;
+};
+
+namespace {
+
+int random_id() {
+    thread_local std::minstd_rand engine{std::random_device{}()};
+    return std::uniform_int_distribution<int>(1, 10'000)(engine);
+}
+
+// ?queries=N: 1..500; missing or not a number: 1.
+int query_count(const request& req) {
+    const auto text = req.query().get("queries").value_or("1");
+    int n = 1;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc() || end != text.data() + text.size()) return 1;
+    return std::clamp(n, 1, 500);
+}
+
+header_list server_header() {
+    header_list h;
+    h.add("Server", "bareasio");
+    return h;
+}
+
+nlohmann::json world(const pg::row& row) {
+    return {{"id", row.get<int>(0)}, {"randomNumber", row.get<int>(1)}};
+}
+
+constexpr std::string_view select_world = "SELECT id, randomnumber FROM world WHERE id = $1";
+
+// N rows of World, their queries sent together (pipelined).
+awaitable<std::vector<pg::row>> random_worlds(pg::pool& db, int n) {
+    std::vector<pg::pending> sent;
+    sent.reserve(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i)
+        sent.push_back(db.send(select_world, random_id()));
+    std::vector<pg::row> rows;
+    rows.reserve(sent.size());
+    for (auto& q : sent)
+        rows.push_back(co_await q.one());
+    co_return rows;
+}
+
+void escape_html(std::string& out, std::string_view text) {
+    for (const char c : text) {
+        switch (c) {
+        case '&':
+            out += "&amp;";
+            break;
+        case '<':
+            out += "&lt;";
+            break;
+        case '>':
+            out += "&gt;";
+            break;
+        case '"':
+            out += "&quot;";
+            break;
+        case '\'':
+            out += "&#x27;";
+            break;
+        default:
+            out += c;
+        }
+    }
+}
+
+awaitable<response> plaintext(request&) {
+    co_return response{200, server_header(), text_writer("Hello, World!")};
+}
+
+awaitable<response> json(request&) {
+    co_return response{200, server_header(), json_writer({{"message", "Hello, World!"}})};
+}
+
+awaitable<response> db(request& req) {
+    const auto row = co_await req.info<state>().db.query_one(select_world, random_id());
+    co_return response{200, server_header(), json_writer(world(row))};
+}
+
+awaitable<response> queries(request& req) {
+    const auto rows = co_await random_worlds(req.info<state>().db, query_count(req));
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& row : rows)
+        out.push_back(world(row));
+    co_return response{200, server_header(), json_writer(out)};
+}
+
+awaitable<response> fortunes(request& req) {
+    const auto result = co_await req.info<state>().db.query("SELECT id, message FROM fortune");
+    std::vector<std::pair<int, std::string>> all;
+    for (const pg::row row : result)
+        all.emplace_back(row.get<int>(0), row.get<std::string>(1));
+    all.emplace_back(0, "Additional fortune added at request time.");
+    std::sort(all.begin(), all.end(),
+              [](const auto& a, const auto& b) { return a.second < b.second; });
+    std::string html = "<!DOCTYPE html><html><head><title>Fortunes</title></head><body><table>"
+                       "<tr><th>id</th><th>message</th></tr>";
+    for (const auto& [id, message] : all) {
+        html += "<tr><td>" + std::to_string(id) + "</td><td>";
+        escape_html(html, message);
+        html += "</td></tr>";
+    }
+    html += "</table></body></html>";
+    auto headers = server_header();
+    headers.add("Content-Type", "text/html; charset=utf-8");
+    co_return response{200, std::move(headers), text_writer(std::move(html))};
+}
+
+awaitable<response> updates(request& req) {
+    auto& pool = req.info<state>().db;
+    const auto rows = co_await random_worlds(pool, query_count(req));
+    nlohmann::json out = nlohmann::json::array();
+    std::vector<pg::pending> writes;
+    writes.reserve(rows.size());
+    for (const auto& row : rows) {
+        const int id = row.get<int>(0), number = random_id();
+        writes.push_back(pool.send("UPDATE world SET randomnumber = $1 WHERE id = $2", number, id));
+        out.push_back({{"id", id}, {"randomNumber", number}});
+    }
+    for (auto& w : writes)
+        co_await w.get();
+    co_return response{200, server_header(), json_writer(out)};
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    std::string pg_url; // empty: the database routes answer 503
+    auto config =
+        config_from_args(argc, argv, {.port = 8080},
+                         {cli_option("--pg", pg_url, "URL",
+                                     "the PostgreSQL database (postgresql://user:pw@host/db)")});
+    application app{std::in_place_type<state>};
+    app.http_router.add({"GET"}, "/plaintext", plaintext);
+    app.http_router.add({"GET"}, "/json", json);
+    app.http_router.add({"GET"}, "/db", db);
+    app.http_router.add({"GET"}, "/queries", queries);
+    app.http_router.add({"GET"}, "/fortunes", fortunes);
+    app.http_router.add({"GET"}, "/updates", updates);
+    if (!pg_url.empty())
+        app.lifespan.add(
+            "postgresql",
+            [&](lifespan_context& ctx) {
+                return ctx.info<state>().db.connect(ctx.executor, pg_url, {.connections = 8});
+            },
+            [](lifespan_context& ctx) { return ctx.info<state>().db.close(); });
+    return serve(app, config);
+}
