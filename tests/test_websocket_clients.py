@@ -216,6 +216,7 @@ def ping_flood(proc, port, seconds=2.0):
         except BlockingIOError:
             time.sleep(0.001)
     grew = memory(proc.pid) - before
+    print(f"figure: ping flood of {seconds} s, {sent >> 20} MiB of pings: memory grew {grew} MiB")
     check(sent > 10 * 2**20, f"ping flood: the server kept reading ({sent >> 20} MiB of pings)")
     check(grew < 64, f"ping flood: memory grew {grew} MiB (< 64)")
     sock.close()
@@ -240,6 +241,7 @@ async def stalled_room(proc, port):
         sock.close()
     await asyncio.sleep(0.5)
     held = memory(proc.pid) - before
+    print(f"figure: stalled room: peak {peak} MiB above the start, {held} MiB held after")
     if SANITIZED:
         print(f"stalled room: {held} MiB held after everyone left (not checked: ASan's "
               "allocator keeps freed memory in quarantine)")

@@ -4,15 +4,10 @@
 
 #include <bareasio/pg/pool.hpp>
 
+#include "../support/loop_thread.hpp"
 #include "../support/pg_server.hpp"
 
-#include <asio/co_spawn.hpp>
-#include <asio/executor_work_guard.hpp>
-#include <asio/io_context.hpp>
-#include <asio/use_future.hpp>
-
 #include <chrono>
-#include <thread>
 
 namespace test {
 
@@ -22,19 +17,7 @@ inline pg_server& cluster() {
     return shared_pg_server();
 }
 
-struct loop {
-    asio::io_context io;
-    asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
-    std::thread thread{[this] { io.run(); }};
-    ~loop() {
-        work.reset();
-        thread.join();
-    }
-    template <class F>
-    auto run(F f) {
-        return asio::co_spawn(io, std::move(f), asio::use_future).get();
-    }
-};
+using loop = loop_thread;
 
 inline const bareasio::pg::pool_options quick{.connections = 2,
                                               .connect_timeout = 3000ms,

@@ -6,6 +6,7 @@
 
 #include "../support/doctest.hpp"
 #include "../support/eventually.hpp"
+#include "../support/loop_thread.hpp"
 #include "../support/redis_server.hpp"
 #include "../support/run_coroutine.hpp"
 
@@ -30,20 +31,7 @@ const redis::client_options quick{.connect_timeout = 3000ms,
                                   .reconnect_delay = 50ms,
                                   .max_reconnect_delay = 200ms};
 
-// An event loop on a thread of its own.
-struct loop {
-    asio::io_context io;
-    asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
-    std::thread thread{[this] { io.run(); }};
-    ~loop() {
-        work.reset();
-        thread.join();
-    }
-    template <class F>
-    auto run(F f) {
-        return asio::co_spawn(io, std::move(f), asio::use_future).get();
-    }
-};
+using loop = test::loop_thread;
 
 } // namespace
 

@@ -6,13 +6,12 @@
 // postgresql-15 (/usr/lib/postgresql/15/bin).
 #pragma once
 
-#include <arpa/inet.h>
+#include "loopback.hpp"
+
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,7 +31,7 @@ class pg_server {
 public:
     static constexpr const char* bin = "/usr/lib/postgresql/15/bin";
 
-    pg_server() : port_(free_port()) {
+    pg_server() : port_(free_loopback_port()) {
         char name[] = "/tmp/bareasio-pg-XXXXXX";
         if (!::mkdtemp(name)) throw std::runtime_error("pg_server: mkdtemp failed");
         dir_ = name;
@@ -124,28 +123,7 @@ private:
             throw std::runtime_error("initdb failed (apt-get install postgresql-15)");
     }
 
-    static std::uint16_t free_port() {
-        int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-        socklen_t len = sizeof addr;
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-        ::close(fd);
-        return ntohs(addr.sin_port);
-    }
-
-    bool accepts() const {
-        int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_port = htons(port_);
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-        ::close(fd);
-        return ok;
-    }
+    bool accepts() const { return loopback_accepts(port_); }
 
     std::filesystem::path dir_;
     std::uint16_t port_;

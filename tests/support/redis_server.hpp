@@ -4,12 +4,11 @@
 // (Debian: redis-server).
 #pragma once
 
-#include <arpa/inet.h>
+#include "loopback.hpp"
+
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,7 +25,7 @@ class redis_server {
 public:
     // `extra`: more redis-server arguments ({"--requirepass", "secret"}).
     explicit redis_server(std::vector<std::string> extra = {})
-        : port_(free_port()), extra_(std::move(extra)) {
+        : port_(free_loopback_port()), extra_(std::move(extra)) {
         start();
     }
     ~redis_server() { stop(); }
@@ -78,28 +77,7 @@ public:
     }
 
 private:
-    static std::uint16_t free_port() {
-        int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-        socklen_t len = sizeof addr;
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-        ::close(fd);
-        return ntohs(addr.sin_port);
-    }
-
-    bool accepts() const {
-        int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_port = htons(port_);
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-        ::close(fd);
-        return ok;
-    }
+    bool accepts() const { return loopback_accepts(port_); }
 
     std::uint16_t port_;
     std::vector<std::string> extra_;
