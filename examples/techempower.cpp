@@ -3,6 +3,7 @@
 //     /plaintext  /json  /db  /queries?queries=N  /fortunes  /updates?queries=N
 //     psql "$URL" -f examples/techempower.sql      # the World and Fortune tables
 //     ./techempower --port 8080 --threads 2 --pg postgresql://user:password@127.0.0.1/db
+//                   [--tls-cert FILE --tls-key FILE]
 // N is clamped to 1..500 (anything not a number is 1). Each query is its
 // own statement with bound parameters; a request's queries are sent
 // together and travel pipelined. With the database down, the database
@@ -10,6 +11,7 @@
 #include <bareasio/bareasio.hpp>
 #include <bareasio/http/json.hpp>
 #include <bareasio/pg/pool.hpp> // links libpq
+#include <bareasio/tls/serve.hpp> // links OpenSSL: HTTPS with --tls-cert/--tls-key
 
 #include <algorithm>
 #include <charconv>
@@ -168,5 +170,5 @@ int main(int argc, char** argv) {
                 return ctx.info<state>().db.connect(ctx.executor, pg_url, {.connections = 8});
             },
             [](lifespan_context& ctx) { return ctx.info<state>().db.close(); });
-    return serve(app, config);
+    return tls::serve(app, config);
 }

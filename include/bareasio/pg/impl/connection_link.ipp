@@ -137,6 +137,7 @@ private:
     void send(std::shared_ptr<pending_query> q);
     bool send_one(pending_query& q);
     void flush();
+    void flush_soon();
     asio::awaitable<void> flush_in_background();
     std::string take_results();
     std::string take_one(pending_query& q);
@@ -167,6 +168,7 @@ private:
     std::map<std::string, std::string, std::less<>> prepared_; // sql -> statement name
     std::uint64_t statements_ = 0;
     bool flushing_ = false;
+    bool flush_posted_ = false;
     bool stopping_ = false;
     bool cancels_sent_ = false; // a cancellation may hit the query after its target
 };
@@ -366,7 +368,7 @@ inline void connection_link::send(std::shared_ptr<pending_query> q) {
         return;
     }
     in_flight_.push_back(std::move(q));
-    flush();
+    flush_soon();
 }
 
 inline bool connection_link::send_one(pending_query& q) {
@@ -394,6 +396,17 @@ inline bool connection_link::send_one(pending_query& q) {
 inline void connection_link::flush() {
     if (!conn_ || flushing_) return;
     if (PQflush(conn_) == 1) asio::co_spawn(*strand_, flush_in_background(), asio::detached);
+}
+
+// flush() once the queries already posted to the strand are in libpq too:
+// the queries a request sends together go out in one write.
+inline void connection_link::flush_soon() {
+    if (flush_posted_) return;
+    flush_posted_ = true;
+    asio::post(*strand_, [self = shared_from_this()] {
+        self->flush_posted_ = false;
+        self->flush();
+    });
 }
 
 inline asio::awaitable<void> connection_link::flush_in_background() {
