@@ -10,7 +10,7 @@
 // routes answer 503 at once (pg::unavailable) and recover when it is back.
 #include <bareasio/bareasio.hpp>
 #include <bareasio/http/json.hpp>
-#include <bareasio/pg/pool.hpp> // links libpq
+#include <bareasio/pg/pool.hpp>   // links libpq
 #include <bareasio/tls/serve.hpp> // links OpenSSL: HTTPS with --tls-cert/--tls-key
 
 #include <algorithm>
