@@ -7,7 +7,7 @@ connections. Throughput is requests per server-core-second (requests
 divided by the server's CPU time, from /proc), beside plain requests per
 second; the database's CPU is shared, so the ratio is the figure.
 
-usage: techempower.py BUILD_DIR [--seconds 5] [--reps 3]
+usage: techempower.py BUILD_DIR [--seconds 5] [--reps 3] [--tests /db,/fortunes]
 (needs postgresql-15, wrk, python3-uvicorn and python3-asyncpg)"""
 import argparse
 import os
@@ -54,6 +54,7 @@ def main():
     parser.add_argument("build")
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--tests", default=",".join(TESTS))
     args = parser.parse_args()
     pg = Postgres()
     try:
@@ -69,7 +70,7 @@ def main():
         ]
         print(f"| test | server | requests/s | per server-core-s | non-2xx |")
         print("|---|---|---:|---:|---:|")
-        for target in TESTS:
+        for target in args.tests.split(","):
             per_core = {}
             for server in servers:
                 runs = [measure(server, free_port(), target, args.seconds)
