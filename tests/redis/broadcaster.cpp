@@ -9,6 +9,7 @@
 #include "../support/eventually.hpp"
 #include "../support/redis_server.hpp"
 #include "../support/run_coroutine.hpp"
+#include "../support/run_on.hpp"
 #include "../support/stderr_capture.hpp"
 
 #include <asio/co_spawn.hpp>
@@ -46,7 +47,7 @@ struct instance {
         thread.join();
     }
     void connect(const std::string& url) {
-        run([&]() -> asio::awaitable<void> { co_await rooms.connect(io.get_executor(), url); });
+        test::run_on(io.get_executor(), rooms.connect(io.get_executor(), url));
     }
     // The next message of `sub`, read on this instance's loop.
     std::future<std::optional<redis::broadcast_message>> next(redis::subscription& sub) {

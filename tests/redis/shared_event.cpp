@@ -9,6 +9,7 @@
 #include "../support/eventually.hpp"
 #include "../support/redis_server.hpp"
 #include "../support/run_coroutine.hpp"
+#include "../support/run_on.hpp"
 #include "../support/stderr_capture.hpp"
 #include <bareasio/redis/connection.hpp>
 
@@ -54,7 +55,7 @@ struct instance {
     }
 
     void connect(const std::string& url, redis::shared_event_options options = quick) {
-        asio::co_spawn(io, ev.connect(io.get_executor(), url, options), asio::use_future).get();
+        test::run_on(io.get_executor(), ev.connect(io.get_executor(), url, options));
     }
     void close() { asio::co_spawn(io, ev.close(), asio::use_future).get(); }
     // A wait started on this instance's loop; ready when it completes.
