@@ -3,9 +3,9 @@
 # packages it needs (only those missing), builds, and runs:
 #   ./dev.sh example [--port N]   the seed's event page on http://127.0.0.1:9009
 #   ./dev.sh test                 the whole test suite (meson test)
-#   ./dev.sh test-asan            the suite under -fsanitize=address,undefined
+#   ./dev.sh test-asan            the unit and cross-thread suites under -fsanitize=address,undefined
 #   ./dev.sh test-tsan            the cross-thread suites under -fsanitize=thread
-#   ./dev.sh test-clang           the whole suite built with clang (Debian's clang 14)
+#   ./dev.sh test-clang           the unit and cross-thread suites built with clang (Debian's clang 14)
 #   ./dev.sh browser              the seed's page and its live WebSocket page clicked through
 #                                 in headless Chromium; the npm ws client against websocket_echo
 #   ./dev.sh bench-micro          the primitives' micro-benchmarks (release build)
@@ -18,7 +18,7 @@ cd "$(dirname "$0")"
 # Redis (--redis) and serves HTTPS (--tls-cert, --tls-key); libpq-dev: the
 # PostgreSQL module (pg::pool) and the TechEmpower example.
 packages=(meson ninja-build g++ pkg-config python3 libasio-dev node-llhttp nlohmann-json3-dev doctest-dev
-          zlib1g-dev libhiredis-dev libssl-dev libpq-dev)
+          zlib1g-dev libhiredis-dev libssl-dev libpq-dev ccache)
 # The tests also drive the examples with curl, behind Debian's nginx, with
 # the WebSocket clients of python3-websockets and python3-wsproto, and
 # against a real redis-server each test starts on a free port; HTTPS with
@@ -38,6 +38,34 @@ install_missing() {
     [ "$(id -u)" -ne 0 ] && sudo=sudo
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+# ccache (meson uses it when installed): objects are found again from any
+# clone of the repository (CI builds a fresh one in another folder), as
+# paths below it are hashed relative to it and the build folder is not.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=true
+
+# The executables of the tests in the given suites (the headers check is
+# a script), so a build for some suites compiles only what they run.
+suite_targets() { # suite_targets DIR SUITE... -> the targets to build
+    local dir=$1
+    shift
+    meson introspect "$dir" --tests | python3 -c '
+import json, os, sys
+wanted, build = set(sys.argv[2:]), os.path.realpath(sys.argv[1])
+for t in json.load(sys.stdin):
+    suites = {s.split(":")[-1] for s in t["suite"]}
+    if wanted & suites and "headers" not in suites and t["cmd"][0].startswith(build + "/"):
+        print(os.path.relpath(t["cmd"][0], build))' "$dir" "$@"
+}
+
+test_suites() { # test_suites DIR SUITE...: builds and runs those suites but the headers check
+    local dir=$1 suite args=()
+    shift
+    mapfile -t targets < <(suite_targets "$dir" "$@")
+    ninja -C "$dir" "${targets[@]}"
+    for suite in "$@"; do args+=(--suite "$suite"); done
+    meson test -C "$dir" --no-rebuild --print-errorlogs "${args[@]}" --no-suite headers
 }
 
 setup() { # setup DIR [meson options...]
@@ -64,22 +92,34 @@ test)
     ;;
 test-asan)
     install_missing "${packages[@]}" "${test_packages[@]}"
-    setup build-asan -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debug
-    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    # The end-to-end suite runs once, in ./dev.sh test; the examples are
+    # not built here.
+    setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dexamples=false --buildtype=debug
+    export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+    if [ $# -gt 0 ]; then # ./dev.sh test-asan TEST...: those tests only
         meson test -C build-asan --print-errorlogs "$@"
+    else
+        test_suites build-asan unit threads
+    fi
     ;;
 test-tsan)
     install_missing "${packages[@]}" redis-server postgresql-15
     setup build-tsan -Db_sanitize=thread -Db_lundef=false -Dexamples=false --buildtype=debug
-    TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-        meson test -C build-tsan --print-errorlogs --suite threads "$@"
+    export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+    if [ $# -gt 0 ]; then # ./dev.sh test-tsan TEST...: those tests only
+        meson test -C build-tsan --print-errorlogs "$@"
+    else
+        test_suites build-tsan threads
+    fi
     ;;
 test-clang)
+    # The examples are compiled by clang too; the headers are checked alone
+    # with clang; the end-to-end suite runs once, in ./dev.sh test.
     install_missing "${packages[@]}" "${test_packages[@]}" clang
     if [ ! -f build-clang/build.ninja ]; then
         CC=clang CXX=clang++ meson setup build-clang
     fi
-    meson test -C build-clang --print-errorlogs "$@"
+    meson test -C build-clang --print-errorlogs --suite unit --suite threads "$@"
     ;;
 fuzz)
     # ./dev.sh fuzz [SECONDS]: the connection's libFuzzer target, from the

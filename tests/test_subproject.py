@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """bareasio as a meson subproject of a user's project: both dependencies
 build and link (the seed example with its Redis event, header-only and
-separate), and none of
-bareasio's tests, examples or benchmarks are built or registered.
+separate), none of
+bareasio's tests, examples or benchmarks are built or registered, and no
+library the user's project does not link is built.
 
 usage: test_subproject.py SOURCE_ROOT"""
 import json
@@ -51,6 +52,11 @@ def main():
               f"no bareasio examples, tests or benchmarks are built ({names})")
         built = subprocess.run(["ninja", "-C", build], capture_output=True, text=True)
         check(built.returncode == 0, f"both dependencies build and link ({built.stdout[-2000:]})")
+        # Only what the parent links is built: not the PostgreSQL module it never names.
+        archives = sorted(name for _, _, files in os.walk(build) for name in files
+                          if name.startswith("libbareasio") and name.endswith(".a"))
+        check(archives and not any("_pg" in name for name in archives),
+              f"only the libraries the user's project links are built ({archives})")
     return summary()
 
 
