@@ -23,9 +23,10 @@ packages=(meson ninja-build g++ pkg-config python3 libasio-dev node-llhttp nlohm
 # the WebSocket clients of python3-websockets and python3-wsproto, and
 # against a real redis-server each test starts on a free port; HTTPS with
 # certificates made by openssl, checked by testssl.sh; PostgreSQL clusters
-# the tests make and remove (postgresql-15).
+# the tests make and remove (postgresql-15); a CMake project built against
+# the installed bareasio (cmake).
 test_packages=(nginx-light curl python3-websockets python3-wsproto redis-server openssl testssl.sh
-               postgresql-15)
+               postgresql-15 cmake)
 
 install_missing() {
     local missing=() p

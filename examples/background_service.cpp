@@ -24,7 +24,7 @@ struct state {
 awaitable<void> some_service(stop_token stop, state& st) {
     std::puts("Service started");
     for (;;) {
-        // Await into a local (README, "Compilers"): GCC 12 miscompiles a
+        // Await into a local (docs/design/compilers.md): GCC 12 miscompiles a
         // coroutine function with no local variable that awaits in a condition.
         const bool stopping = co_await stop.wait_for(st.every);
         if (stopping) break;

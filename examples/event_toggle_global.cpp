@@ -30,7 +30,7 @@ awaitable<response> get_index(request&) {
 }
 
 awaitable<response> change_event(request& req) {
-    // Await into a local (README, "Compilers"): GCC 12 miscompiles a
+    // Await into a local (docs/design/compilers.md): GCC 12 miscompiles a
     // coroutine function with no local variable that awaits in a condition.
     std::string body = co_await text_reader(req);
     if (body == "True")

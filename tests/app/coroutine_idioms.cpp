@@ -5,10 +5,10 @@
 // client inside co_await expressions. This file is also built at -O3
 // (test_idioms_O3), beside the suite's -O2 and the sanitizer build's -O0,
 // with GCC and clang.
-// GCC 12 miscompiles one shape (README, "Compilers"): a coroutine
+// GCC 12 miscompiles one shape (docs/design/compilers.md): a coroutine
 // *function* that declares no local variable anywhere and awaits in a
 // condition crashes at run time, at every optimisation level. Those
-// functions are built with clang only; with GCC the workarounds the README
+// functions are built with clang only; with GCC the workarounds docs/design/compilers.md
 // gives (a local, an if with an initialiser) are tested instead.
 #include <bareasio/bareasio.hpp>
 #include <bareasio/testing.hpp>
@@ -65,7 +65,7 @@ awaitable<void> ticker(stop_token stop, state& st) {
         ++st.ticks;
 }
 #else
-// GCC 12: the same functions with the README's workarounds.
+// GCC 12: the same functions with the workarounds of docs/design/compilers.md.
 awaitable<response> change_event(request& req) {
     if (auto body = co_await text_reader(req); body == "True") // a local, in the if
         req.info<state>().toggled.set();

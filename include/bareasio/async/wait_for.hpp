@@ -82,8 +82,9 @@ struct stop_rival {
 
 // Runs `op` against its rival. One coroutine frame of its own: the public
 // functions below return this awaitable directly rather than awaiting it,
-// since each extra frame is an allocation once Asio's per-thread cache of
-// two is full.
+// since each extra frame is an allocation once Asio's per-thread cache
+// (four blocks per kind, ASIO_RECYCLING_ALLOCATOR_CACHE_SIZE from the build)
+// is full.
 // The deadline of a timeout, fixed now on the steady clock, before anything runs.
 template <class Rep, class Period>
 std::chrono::steady_clock::time_point deadline_after(std::chrono::duration<Rep, Period> timeout) {

@@ -27,7 +27,7 @@ namespace bareasio {
 class upgrade_hooks {
 public:
     using clock = std::chrono::steady_clock;
-    virtual void sweep(clock::time_point now) = 0; // about once a second
+    virtual void sweep(clock::time_point now) = 0; // every 250 ms, from the loop's sweep
     virtual void stop() = 0;                       // the server began draining
 
 protected:

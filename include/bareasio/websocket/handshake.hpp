@@ -2,8 +2,8 @@
 // request asks for a WebSocket, whether it asks correctly, and the 101
 // response that accepts it.
 //     if (is_websocket_request(req.headers())) {
-//         if (auto refused = check_handshake(req)) return *refused; // 400 or 426
-//         out += accept_response(key, "chat", {});
+//         if (auto refused = refuse_handshake(req)) return *refused; // 400 or 426
+//         write_accept_response(out, *req.headers().get("sec-websocket-key"), "chat", "", {});
 //     }
 // Thread safety: pure functions.
 #pragma once

@@ -44,7 +44,7 @@ def main():
                 break
             except OSError:
                 time.sleep(0.05)
-        index = open(os.path.join(os.path.dirname(__file__), "..", "examples", "public",
+        index = open(os.path.join(os.path.dirname(__file__), "..", "..", "examples", "public",
                                   "index.html"), "rb").read()
 
         status, headers, body = curl(port, "/static/")
