@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Every public header compiles on its own: each is included alone in an
-otherwise empty translation unit and compiled with -fsyntax-only.
+otherwise empty translation unit and compiled (at -O0, to an object file
+that is thrown away, so that ccache, when the build uses it, remembers the
+result: -fsyntax-only is not cached).
 
 usage: check_headers.py INCLUDE_DIR GROUP COMPILER [ARGS...]
        check_headers.py --groups INCLUDE_DIR
@@ -9,16 +11,27 @@ included), or "top" for the headers directly in include/bareasio. The
 suite runs one test per group, so meson spreads them over the cores and
 each has a bound of its own; within a test the headers are compiled one
 after another."""
+import hashlib
 import pathlib
 import subprocess
 import sys
+import tempfile
+
+# Where the one-line translation units are written: the same path on every
+# run (ccache hashes it), one file per header.
+WORK = pathlib.Path(tempfile.gettempdir()) / "bareasio-check-headers"
 
 
 def check(compiler, include, header):
-    source = f"#include <{header}>\n"
-    proc = subprocess.run([*compiler, "-std=c++20", "-fsyntax-only", "-Wall", "-Wextra",
-                           f"-I{include}", "-x", "c++", "-"],
-                          input=source, capture_output=True, text=True)
+    # A folder per compiler command, so two builds never share a file.
+    work = WORK / hashlib.sha1(" ".join(compiler).encode()).hexdigest()[:12]
+    work.mkdir(parents=True, exist_ok=True)
+    source = work / (header.replace("/", "_") + ".cpp")
+    source.write_text(f"#include <{header}>\n")
+    proc = subprocess.run([*compiler, "-std=c++20", "-O0", "-c", "-Wall", "-Wextra",
+                           f"-I{include}", str(source), "-o", str(source.with_suffix(".o"))],
+                          capture_output=True, text=True)
+    source.with_suffix(".o").unlink(missing_ok=True)
     return header, proc.returncode, proc.stderr
 
 
