@@ -11,7 +11,6 @@ usage: benchmarks/redis/chat_latency.py BUILD_DIR [MESSAGES]
 """
 import asyncio
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -19,7 +18,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tests", "e2e"))
 import websockets  # noqa: E402
-from e2e_support import start_example, start_redis  # noqa: E402
+from e2e_support import RedisPair  # noqa: E402
 
 
 async def warm_up(a, b):
@@ -79,35 +78,18 @@ def main():
     build = sys.argv[1]
     count = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
     chat = os.path.join(build, "examples", "websocket_chat")
-    redis, redis_port = start_redis()
-    url = f"redis://127.0.0.1:{redis_port}"
-    state = {"redis": redis}
-
-    def restart():
-        state["redis"].terminate()
-        state["redis"].wait()
-        state["redis"], _ = start_redis(redis_port)
-
-    a, port_a = start_example(chat, "--redis", url)
-    b, port_b = start_example(chat, "--redis", url)
-    try:
+    with RedisPair(chat) as pair:
         if os.cpu_count() and os.cpu_count() >= 2:
-            subprocess.run(["taskset", "-pc", "0", str(a.pid)], capture_output=True)
-            subprocess.run(["taskset", "-pc", "1", str(b.pid)], capture_output=True)
-        lat = sorted(asyncio.run(measure(port_a, port_b, count)))
+            subprocess.run(["taskset", "-pc", "0", str(pair.a.pid)], capture_output=True)
+            subprocess.run(["taskset", "-pc", "1", str(pair.b.pid)], capture_output=True)
+        lat = sorted(asyncio.run(measure(pair.port_a, pair.port_b, count)))
         ms = [x * 1000 for x in lat]
         p99 = ms[int(len(ms) * 0.99) - 1]
         print(f"{len(ms)} messages, one instance to the other through Redis: "
               f"p50 {statistics.median(ms):.2f} ms, p99 {p99:.2f} ms, max {ms[-1]:.2f} ms")
-        back = asyncio.run(recovery(port_a, port_b, restart))
+        back = asyncio.run(recovery(pair.port_a, pair.port_b, pair.restart_redis))
         print(f"after a Redis restart, messages cross again after "
               f"{'never (30 s)' if back is None else f'{back:.2f} s'}")
-    finally:
-        for proc in (a, b):
-            proc.send_signal(signal.SIGTERM)
-            proc.communicate(timeout=20)
-        state["redis"].terminate()
-        state["redis"].wait()
 
 
 if __name__ == "__main__":

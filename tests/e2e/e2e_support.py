@@ -1,6 +1,7 @@
 """What the Python end-to-end tests share: a tally of checks, a free
 loopback port, an example or redis-server started on one, and a test
 certificate."""
+import signal
 import socket
 import subprocess
 import time
@@ -82,6 +83,38 @@ def start_redis(port=None):
         return proc, port
     proc.kill()
     raise RuntimeError("redis-server did not start (Debian: apt-get install redis-server)")
+
+
+class RedisPair:
+    """Two instances of an example sharing a redis-server started on a free
+    port (`--redis URL`): `a`, `b` (processes), `port_a`, `port_b`, and
+    restart_redis() (stopped and started again, empty, on the same port).
+    As a context manager it stops both with SIGTERM, then Redis; `exits`
+    holds each instance's (return code, stderr)."""
+
+    def __init__(self, binary):
+        self.redis, self.redis_port = start_redis()
+        url = f"redis://127.0.0.1:{self.redis_port}"
+        self.a, self.port_a = start_example(binary, "--redis", url)
+        self.b, self.port_b = start_example(binary, "--redis", url)
+        self.exits = []
+
+    def restart_redis(self):
+        self.redis.terminate()
+        self.redis.wait()
+        self.redis, _ = start_redis(self.redis_port)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_):
+        for proc in (self.a, self.b):
+            proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=20)
+            self.exits.append((proc.returncode, err))
+        self.redis.terminate()
+        self.redis.wait()
+        return False
 
 
 class Postgres:

@@ -18,7 +18,7 @@ from wsproto import ConnectionType, WSConnection
 from wsproto.events import (AcceptConnection, BytesMessage, CloseConnection, Ping, Pong, Request,
                             TextMessage)
 
-from e2e_support import check, start_example, start_redis, summary
+from e2e_support import RedisPair, check, start_example, summary
 
 
 async def echo_with_websockets(port):
@@ -291,26 +291,11 @@ async def chat_across(port_a, port_b, redis_restart):
 
 
 def chat_with_redis(chat):
-    proc_r, redis_port = start_redis()
-    url = f"redis://127.0.0.1:{redis_port}"
-    state = {"redis": proc_r}
-
-    def restart():
-        state["redis"].terminate()
-        state["redis"].wait()
-        state["redis"], _ = start_redis(redis_port)
-
-    a, port_a = start_example(chat, "--redis", url)
-    b, port_b = start_example(chat, "--redis", url)
-    try:
-        asyncio.run(chat_across(port_a, port_b, restart))
-    finally:
-        for proc in (a, b):
-            proc.send_signal(signal.SIGTERM)
-            _, err = proc.communicate(timeout=20)
-            check(proc.returncode == 0, f"chat --redis: exits 0 ({proc.returncode}; {err[-300:]!r})")
-        state["redis"].terminate()
-        state["redis"].wait()
+    pair = RedisPair(chat)
+    with pair:
+        asyncio.run(chat_across(pair.port_a, pair.port_b, pair.restart_redis))
+    for code, err in pair.exits:
+        check(code == 0, f"chat --redis: exits 0 ({code}; {err[-300:]!r})")
 
 
 def against_process(binary, coroutine, *args):
