@@ -46,6 +46,14 @@ install_missing() {
 # paths below it are hashed relative to it and the build folder is not.
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=true
 
+# meson adds ccache to the compilers it finds, not to one named in CC/CXX:
+# clang is named, so it is named with ccache in front.
+clang_setup() { # clang_setup DIR [meson options...]
+    local cache=""
+    command -v ccache >/dev/null && cache="ccache "
+    CC="${cache}clang" CXX="${cache}clang++" meson setup "$@"
+}
+
 # The executables of the tests in the given suites (the headers check is
 # a script), so a build for some suites compiles only what they run.
 suite_targets() { # suite_targets DIR SUITE... -> the targets to build
@@ -118,7 +126,7 @@ test-clang)
     # with clang; the end-to-end suite runs once, in ./dev.sh test.
     install_missing "${packages[@]}" "${test_packages[@]}" clang
     if [ ! -f build-clang/build.ninja ]; then
-        CC=clang CXX=clang++ meson setup build-clang
+        clang_setup build-clang
     fi
     meson test -C build-clang --print-errorlogs --suite unit --suite threads "$@"
     ;;
@@ -127,7 +135,7 @@ fuzz)
     # seed corpus in tests/fuzz/corpus (new inputs go to build-fuzz/corpus).
     install_missing "${packages[@]}" clang libclang-rt-14-dev
     if [ ! -f build-fuzz/build.ninja ]; then
-        CC=clang CXX=clang++ meson setup build-fuzz -Dfuzz=true -Dtests=false -Dexamples=false
+        clang_setup build-fuzz -Dfuzz=true -Dtests=false -Dexamples=false
     fi
     ninja -C build-fuzz tests/fuzz/fuzz_connection
     mkdir -p build-fuzz/corpus build-fuzz/artifacts
