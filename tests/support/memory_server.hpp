@@ -1,8 +1,8 @@
 // Connections of one event loop driven over bareasio::testing::stream: the
-// server's loop context and registry, with no listener, no thread and no
-// clock of their own. poll() runs what is ready; sweep(after) is the loop's
-// sweeper passing `after` from now, so a timeout fires when the test says
-// and never by accident. Responses are compared byte for byte; only Date
+// server's loop context and registry, with no listener, no thread and a
+// frozen clock. poll() runs what is ready; sweep(after) is the loop's
+// sweeper passing `after` from now, and advance(by) moves now, so a timeout
+// fires when the test says and never by accident. Responses are compared byte for byte; only Date
 // lines are checked for form and then masked (without_dates).
 #pragma once
 
@@ -24,7 +24,9 @@ class memory_server {
 public:
     explicit memory_server(const bareasio::application& app, bareasio::server_config config = {})
         : config_(std::move(config)), handler_(app.handler()),
-          loop_(config_, handler_, app.info_handle()), registry_(loop_) {}
+          loop_(config_, handler_, app.info_handle()), registry_(loop_) {
+        loop_.clock.freeze();
+    }
     memory_server(const memory_server&) = delete;
     memory_server& operator=(const memory_server&) = delete;
     // Ends every connection still open.
@@ -66,9 +68,12 @@ public:
     // The sweeper passes, `after` from now: deadlines that passed by then
     // end their I/O; long-running handlers get their client watched.
     void sweep(std::chrono::milliseconds after = {}) {
-        registry_.sweep_once(std::chrono::steady_clock::now() + after);
+        registry_.sweep_once(loop_.clock.now() + after);
         poll();
     }
+
+    // Time passes, with no sweep: deadlines set from now on start later.
+    void advance(std::chrono::milliseconds by) { loop_.clock.advance(by); }
 
     // Graceful stop, as the server begins it: idle connections close, busy
     // ones finish; past `deadline` (from now) the rest are cancelled.

@@ -12,6 +12,7 @@
 #include "../support/test_server.hpp"
 #include <bareasio/tls/certificate.hpp>
 #include <bareasio/tls/stream.hpp>
+#include <bareasio/transport/stream.hpp>
 
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/cancellation_signal.hpp>
@@ -364,4 +365,11 @@ TEST_CASE("a key protected by a passphrase fails to load, naming it, without a p
     } catch (const tls::file_error& e) {
         CHECK(std::string(e.what()).find(dir.key("locked")) != std::string::npos);
     }
+}
+
+TEST_CASE("tls::stream: a direct stream with a peer, a goodbye and the scheme https") {
+    static_assert(direct_stream<tls::stream>);
+    static_assert(stream_with_peer<tls::stream>);
+    static_assert(stream_with_goodbye<tls::stream>);
+    CHECK(scheme_of<tls::stream> == "https");
 }

@@ -896,10 +896,9 @@ TEST_CASE("review: write_timeout is per 64 KiB piece: a client that keeps readin
     client.send(upgrade_request("/big"));
     server.poll();
     std::string got = client.received(); // the 101 and the first 64 KiB
-    // The write started a second ago; the client now takes more, and a new
-    // piece starts. (Real time passes once here: the sweeper's clock
-    // cannot move a piece's start, only its own now.)
-    std::this_thread::sleep_for(1100ms);
+    // The write started 1.1 s ago; the client now takes more, and a new
+    // piece starts.
+    server.advance(1100ms);
     while (got.size() < 160'000) {
         server.poll();
         got += client.received();
@@ -911,4 +910,28 @@ TEST_CASE("review: write_timeout is per 64 KiB piece: a client that keeps readin
         got += client.received();
     }
     CHECK(got == switching() + server_frame(0x82, std::string(300'000, 'b')));
+}
+
+TEST_CASE("write_timeout: a client that takes nothing is dropped by the transport's write "
+          "deadline; the handler's receive() sees the socket closed, not a cancellation") {
+    application app;
+    std::optional<std::uint16_t> ended_with;
+    app.ws_router.add("/big", [&](websocket& ws) -> awaitable<void> {
+        co_await ws.accept();
+        const auto sent = co_await ws.send_binary(std::string(300'000, 'b'));
+        CHECK(sent);
+        auto m = co_await ws.receive();
+        ended_with = m.close_code();
+    });
+    test::memory_server server(app);
+    auto client = server.connect([](testing::stream& s) { s.buffer_limit(64 * 1024); });
+    client.send(upgrade_request("/big"));
+    server.poll();
+    CHECK(client.received().starts_with(switching()));
+    server.poll(); // the next piece waits: the client reads nothing more
+    server.sweep(9s);
+    CHECK_FALSE(ended_with);
+    server.sweep(10s); // write_timeout (10 s) since the piece began
+    CHECK(ended_with == close_code::abnormal);
+    CHECK(server.connections() == 0);
 }

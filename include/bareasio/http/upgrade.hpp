@@ -4,12 +4,16 @@
 // connection (built by hand, or by the in-process test client).
 //     upgradable_connection* conn = req.upgrade();
 //     co_await conn->take(hooks);          // no more HTTP on it
-//     co_await conn->write_all(handshake_response);
+//     co_await conn->write_all(handshake_response, write_timeout);
 //     auto ec = co_await conn->receive_more(); conn->received(); conn->consume(n);
-// After take(), the connection's loop calls the hooks: sweep() on each of
-// its sweeps (the taker keeps its own deadlines) and stop() when a graceful
-// stop begins. When the handler returns, the connection closes without
-// writing anything more.
+//     conn->expires_at(conn->now() + ping_interval);
+// The connection's transport keeps the deadlines (transport/transport.hpp):
+// a write that the peer does not take within its timeout closes the
+// socket; the one other deadline is the taker's, set with expires_at(),
+// and when the loop's sweep (every 250 ms) finds it passed it calls
+// hooks.deadline_passed(), which sets the next. hooks.stop() is called
+// when a graceful stop begins. When the handler returns, the connection
+// closes without writing anything more.
 // Thread safety: on the connection's loop only.
 #pragma once
 
@@ -26,9 +30,10 @@ namespace bareasio {
 
 class upgrade_hooks {
 public:
-    using clock = std::chrono::steady_clock;
-    virtual void sweep(clock::time_point now) = 0; // every 250 ms, from the loop's sweep
-    virtual void stop() = 0;                       // the server began draining
+    using time_point = std::chrono::steady_clock::time_point;
+    // The deadline set with expires_at() passed; `now` is the loop's clock.
+    virtual void deadline_passed(time_point now) = 0;
+    virtual void stop() = 0; // the server began draining
 
 protected:
     ~upgrade_hooks() = default;
@@ -36,6 +41,8 @@ protected:
 
 class upgradable_connection {
 public:
+    using time_point = upgrade_hooks::time_point;
+
     // Ends HTTP on the connection (and its watch for a hang-up); from now
     // on the hooks are called until the handler returns.
     virtual asio::awaitable<void> take(upgrade_hooks& hooks) = 0;
@@ -52,9 +59,15 @@ public:
     // Writes what the socket takes at once, without waiting; returns how
     // much. Errors other than "would block" are returned in `ec`.
     virtual std::size_t write_now(std::string_view bytes, std::error_code& ec) = 0;
-    // Writes all of `bytes`. Not cancellable (a protocol's frame is never
-    // cut short): close() ends it.
-    virtual asio::awaitable<std::error_code> write_all(std::string_view bytes) = 0;
+    // Writes all of `bytes`, 64 KiB at a time, each piece within `timeout`
+    // (else the socket closes, and this returns errc::timeout). Not
+    // cancellable (a protocol's frame is never cut short): close() ends it.
+    virtual asio::awaitable<std::error_code> write_all(std::string_view bytes,
+                                                       std::chrono::milliseconds timeout) = 0;
+
+    // The loop's clock, and the taker's deadline (max: none).
+    virtual time_point now() const noexcept = 0;
+    virtual void expires_at(time_point when) noexcept = 0;
 
     // Closes the socket: pending operations end with an error.
     virtual void close() noexcept = 0;

@@ -5,7 +5,7 @@
 #pragma once
 
 #include <bareasio/http/limits.hpp>
-#include <bareasio/server/data_rate.hpp>
+#include <bareasio/transport/data_rate.hpp>
 
 #include <chrono>
 #include <cstddef>

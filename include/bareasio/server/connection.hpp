@@ -1,7 +1,7 @@
 // connection: serves one client connection as one coroutine. It is built
 // from named parts, each in its own header:
-//   connection_stream  the stream, the deadline of its current operation,
-//                      direct and reactor reads and writes
+//   transport          the stream, its read and write deadlines, direct
+//                      and reactor reads and writes (transport/)
 //   read_buffer        bytes received and not yet parsed (from the loop's pool)
 //   output_queue       responses waiting to be written together
 //   client_watch       hang-up detection while a handler runs
@@ -37,10 +37,10 @@
 #include <bareasio/http/serializer.hpp>
 #include <bareasio/http/upgrade.hpp>
 #include <bareasio/server/client_watch.hpp>
-#include <bareasio/server/connection_stream.hpp>
 #include <bareasio/server/loop_context.hpp>
-#include <bareasio/server/output_queue.hpp>
-#include <bareasio/server/read_buffer.hpp>
+#include <bareasio/transport/output_queue.hpp>
+#include <bareasio/transport/read_buffer.hpp>
+#include <bareasio/transport/transport.hpp>
 
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/cancellation_signal.hpp>
@@ -59,7 +59,7 @@ namespace bareasio {
 // The face a connection shows to its loop's registry and sweeper.
 class connection_base {
 public:
-    using clock = std::chrono::steady_clock;
+    using time_point = loop_clock::time_point;
     enum class phase { idle, head, handling, closed };
 
     virtual ~connection_base() = default;
@@ -68,7 +68,7 @@ public:
 
     // Called by the sweeper: ends the pending I/O if its deadline passed,
     // else watches a long-running handler's client.
-    virtual void sweep(clock::time_point now) = 0;
+    virtual void sweep(time_point now) = 0;
     // A graceful stop began: an idle connection closes now.
     virtual void stop_if_idle() = 0;
     virtual void close() = 0;
@@ -86,8 +86,10 @@ class connection final : public connection_base,
                          private body_sink,
                          private upgradable_connection {
 public:
+    using time_point = connection_base::time_point;
+
     connection(Stream stream, loop_context& loop)
-        : stream_(std::move(stream)), loop_(loop), config_(*loop.config),
+        : transport_(std::move(stream), loop.clock), loop_(loop), config_(*loop.config),
           parser_(request_.head(), config_.limits()), in_(loop.buffers) {
         request_.set_info(loop.info);
         request_.set_stopping(loop.draining.token());
@@ -95,7 +97,7 @@ public:
         find_peer();
     }
 
-    Stream& stream() noexcept { return stream_.next_layer(); }
+    Stream& stream() noexcept { return transport_.next_layer(); }
 
     // Serves requests until the client leaves, an error, or a stop.
     asio::awaitable<void> run() {
@@ -109,14 +111,14 @@ public:
         }
         phase_ = phase::closed;
         const bool watching = watch_.on(watch_input::handler_ended) == watch_state::stopping;
-        if constexpr (connection_stream<Stream>::has_goodbye)
+        if constexpr (transport<Stream>::has_goodbye)
             if (served && !watching) { // TLS: close_notify, within write_timeout
                 try {
-                    co_await stream_.goodbye(config_.write_timeout);
+                    co_await transport_.goodbye(config_.write_timeout);
                 } catch (const std::system_error&) { // cancelled by the drain deadline
                 }
             }
-        stream_.close();
+        transport_.close();
         // If this coroutine was cancelled, Asio would throw at the next
         // co_await; a watch read must still be waited for, since its
         // completion refers to this connection.
@@ -124,20 +126,25 @@ public:
         if (watching) co_await end_watch();
     }
 
-    void sweep(clock::time_point now) override {
-        if (taken_) return taken_->sweep(now); // keeps its own deadlines
-        if (stream_.expiry() <= now)
-            stream_.expire();
-        else
-            watch_client();
+    void sweep(time_point now) override {
+        using deadline = typename transport<Stream>::deadline;
+        switch (transport_.passed(now)) {
+        case deadline::write: // the client takes nothing: dropped, whatever the protocol
+            return transport_.expire_write();
+        case deadline::read: // after a 101, the protocol decides what a deadline means
+            return taken_ ? taken_->deadline_passed(now) : transport_.expire();
+        case deadline::none:
+            if (!taken_) watch_client();
+            return;
+        }
     }
 
     void stop_if_idle() override {
         if (taken_) taken_->stop();
-        if (phase_ == phase::idle) stream_.cancel();
+        if (phase_ == phase::idle) transport_.cancel();
     }
 
-    void close() noexcept override { stream_.close(); } // (also upgradable_connection's)
+    void close() noexcept override { transport_.close(); } // (also upgradable_connection's)
 
 private:
     using event_kind = request_parser::event;
@@ -154,12 +161,12 @@ private:
 
     void enter(phase p, std::chrono::milliseconds timeout) {
         phase_ = p;
-        stream_.expires_after(timeout);
+        transport_.expires_after(timeout);
     }
 
     asio::awaitable<void> flush(bool try_now = true) {
-        return stream_.flush(out_, config_.write_timeout, try_now, response_rate_,
-                             config_.min_response_rate);
+        return transport_.flush(out_, config_.write_timeout, try_now, response_rate_,
+                                config_.min_response_rate);
     }
 
     // ---- the request cycle ---------------------------------------------------
@@ -184,13 +191,13 @@ private:
                 }
             }
             // Answer what is answered before waiting for more.
-            if (!out_.empty() && !stream_.write_now(out_)) co_await flush(false);
+            if (!out_.empty() && !transport_.write_now(out_)) co_await flush(false);
             if (phase_ != phase::head) {
                 if (loop_.stopping()) break;
                 enter(phase::idle, config_.keep_alive_timeout);
             }
             in_.prepare(phase_ == phase::idle);
-            const std::error_code ec = co_await stream_.read(in_, out_);
+            const std::error_code ec = co_await transport_.read(in_, out_);
             if (!ec) continue;
             if (phase_ == phase::head && ec == errc::timeout) {
                 co_await send_error(408, "request head not received in time");
@@ -266,8 +273,8 @@ private:
     bool begin_request() {
         const request_head& head = request_.head();
         phase_ = phase::handling;
-        stream_.expires_never(); // the handler takes as long as it takes
-        if (loop_.access) started_ = clock::now();
+        transport_.expires_never(); // the handler takes as long as it takes
+        if (loop_.access) started_ = transport_.now();
         streamed_ = 0;
         body_rate_.reset();
         response_rate_.reset();
@@ -337,24 +344,16 @@ private:
     }
 
     void find_peer() {
-        if constexpr (requires(Stream & s) { s.remote_endpoint(); }) {
+        if constexpr (stream_with_peer<Stream>) {
             std::error_code ec;
-            const auto endpoint = stream_.next_layer().remote_endpoint(ec);
+            const auto endpoint = transport_.next_layer().remote_endpoint(ec);
             if (!ec) {
                 peer_ = endpoint.address().to_string();
                 peer_trusted_ = loop_.proxies.contains(endpoint.address());
             }
         }
-        request_.set_client(peer_, stream_scheme);
+        request_.set_client(peer_, scheme_of<Stream>);
     }
-
-    // "https" for a stream that says so (tls::stream), else "http".
-    static constexpr std::string_view stream_scheme = [] {
-        if constexpr (requires { Stream::scheme; })
-            return std::string_view(Stream::scheme);
-        else
-            return std::string_view("http");
-    }();
 
     // ---- the request body ------------------------------------------------------
 
@@ -376,14 +375,15 @@ private:
             if (step.what == event_kind::message_complete) body_ = body_state::complete;
             if (!step.body.empty() || body_ == body_state::complete) co_return step.body;
             if (!out_.empty()) co_await flush();
-            const auto started = clock::now();
-            stream_.expires_at(started + std::min<clock::duration>(
-                                             config_.body_timeout,
-                                             body_rate_.allowance(config_.min_request_body_rate)));
+            const auto started = transport_.now();
+            transport_.expires_at(
+                started +
+                std::min<loop_clock::duration>(
+                    config_.body_timeout, body_rate_.allowance(config_.min_request_body_rate)));
             in_.prepare(false);
-            const std::error_code ec = co_await stream_.read(in_, out_);
-            body_rate_.record(clock::now() - started, 0);
-            stream_.expires_never();
+            const std::error_code ec = co_await transport_.read(in_, out_);
+            body_rate_.record(transport_.now() - started, 0);
+            transport_.expires_never();
             if (ec) fail_body(ec);
         }
     }
@@ -427,7 +427,7 @@ private:
         if (watch_.on(watch_input::sweep) != watch_state::reading) return;
         watch_.read_done().clear();
         // Into the free tail only: the handler may still hold views of earlier bytes.
-        stream_.async_read_some(in_.free_space(), [this](std::error_code ec, std::size_t n) {
+        transport_.async_read_some(in_.free_space(), [this](std::error_code ec, std::size_t n) {
             in_.commit(n);
             const bool left = ec && ec != asio::error::operation_aborted;
             if (watch_.on(left ? watch_input::hang_up : watch_input::read_ended) ==
@@ -440,7 +440,7 @@ private:
 
     // Cancels the pending watch read and waits for its completion.
     asio::awaitable<void> end_watch() {
-        stream_.cancel();
+        transport_.cancel();
         co_await watch_.read_done().wait(
             asio::bind_cancellation_slot(asio::cancellation_slot(), asio::use_awaitable));
     }
@@ -532,7 +532,7 @@ private:
     asio::awaitable<void> take(upgrade_hooks& hooks) override {
         if (watch_.on(watch_input::handler_ended) == watch_state::stopping) co_await end_watch();
         taken_ = &hooks;
-        stream_.expires_never();
+        transport_.expires_never();
         // The protocol writes from buffers of its own: the output queue only
         // lends its storage to reads, enough for a small message's in one.
         out_.bytes().reserve(taken_read_bytes);
@@ -542,17 +542,20 @@ private:
     void consume(std::size_t n) noexcept override { in_.consume(n); }
     asio::awaitable<std::error_code> receive_more() override {
         in_.prepare(true); // an idle socket holds no pool buffer
-        return stream_.read(in_, out_);
+        return transport_.read(in_, out_);
     }
     std::size_t write_now(std::string_view bytes, std::error_code& ec) override {
-        return stream_.write_some_now(bytes, ec);
+        return transport_.write_some_now(asio::buffer(bytes), ec);
     }
-    asio::awaitable<std::error_code> write_all(std::string_view bytes) override {
-        return stream_.write_all(bytes);
+    asio::awaitable<std::error_code> write_all(std::string_view bytes,
+                                               std::chrono::milliseconds timeout) override {
+        return transport_.write_all(bytes, timeout);
     }
+    time_point now() const noexcept override { return transport_.now(); }
+    void expires_at(time_point when) noexcept override { transport_.expires_at(when); }
     bool stopping() const noexcept override { return loop_.stopping(); }
     asio::any_io_executor executor() const override {
-        return const_cast<connection_stream<Stream>&>(stream_).next_layer().get_executor();
+        return const_cast<transport<Stream>&>(transport_).next_layer().get_executor();
     }
 
     // ---- the access log -------------------------------------------------------
@@ -568,7 +571,7 @@ private:
         if (!loop_.access) return;
         const request_head& head = request_.head();
         const auto since =
-            started_ == clock::time_point{} ? clock::duration{} : clock::now() - started_;
+            started_ == time_point{} ? loop_clock::duration{} : transport_.now() - started_;
         const access_record record{
             .client = request_.client_address(),
             .method = head.method,
@@ -586,7 +589,7 @@ private:
         started_ = {};
     }
 
-    connection_stream<Stream> stream_;
+    transport<Stream> transport_;
     loop_context& loop_;
     const server_config& config_;
     std::string peer_; // the TCP peer's address, once
@@ -600,9 +603,9 @@ private:
     body_state body_ = body_state::complete;
     body_framing streaming_ = body_framing::none; // of the body being streamed
     std::uint64_t streamed_ = 0;                  // bytes of it so far
-    rate_meter body_rate_;        // the current request's body (min_request_body_rate)
-    rate_meter response_rate_;    // its response (min_response_rate)
-    clock::time_point started_{}; // the current request's head was parsed (access log only)
+    rate_meter body_rate_;     // the current request's body (min_request_body_rate)
+    rate_meter response_rate_; // its response (min_response_rate)
+    time_point started_{};     // the current request's head was parsed (access log only)
 };
 
 } // namespace bareasio

@@ -55,15 +55,16 @@ public:
         while (!sweep_stopped_) {
             timer.expires_after(period);
             co_await timer.async_wait(detail::use_tuple); // cancelled: loop ends
-            sweep_once(connection_base::clock::now());
+            sweep_once(loop_.clock.now());
         }
         sweeper_ = nullptr;
     }
 
-    // One sweep, as if at `now`: each connection whose deadline passed has
-    // its pending I/O ended (errc::timeout); the others may start watching
-    // their client. Tests call it to pass time deterministically.
-    void sweep_once(connection_base::clock::time_point now) {
+    // One sweep, as if at `now` (the loop's clock): each connection whose
+    // deadline passed acts on it (see transport/transport.hpp); the others
+    // may start watching their client. Tests call it to pass time
+    // deterministically.
+    void sweep_once(loop_clock::time_point now) {
         for (auto& e : entries_)
             e.conn->sweep(now);
     }

@@ -1,5 +1,6 @@
 // loop_context: what the connections of one event loop share: the config,
-// the read-buffer pool, the trusted proxies, the handler, the application's
+// the clock its deadlines are measured in, the read-buffer pool, the
+// trusted proxies, the handler, the application's
 // info, the Date cache, the access log and the graceful-stop flag. The
 // server makes one per loop; tests and the fuzzer make their own to drive
 // connections without a listener.
@@ -12,9 +13,10 @@
 #include <bareasio/http/handler.hpp>
 #include <bareasio/http/shared_info.hpp>
 #include <bareasio/server/access_log.hpp>
-#include <bareasio/server/buffer_pool.hpp>
 #include <bareasio/server/config.hpp>
 #include <bareasio/server/trusted_proxies.hpp>
+#include <bareasio/transport/buffer_pool.hpp>
+#include <bareasio/transport/clock.hpp>
 
 #include <memory>
 #include <stdexcept>
@@ -38,6 +40,7 @@ struct loop_context {
     loop_context& operator=(const loop_context&) = delete;
 
     const server_config* config;
+    loop_clock clock;    // tests freeze it (transport/clock.hpp)
     buffer_pool buffers; // of config->read_buffer_bytes each
     trusted_proxies proxies;
     const http_handler* handler;

@@ -1,7 +1,7 @@
-// tls::stream: the server's side of a TLS connection over a TCP socket,
-// with what the server's connection asks of a stream: async_read_some,
-// async_write_some, cancel, close, remote_endpoint, and the direct paths
-// (non_blocking, read_some, write_some) that let a response be written
+// tls::stream: the server's side of a TLS connection over a TCP socket, a
+// direct_stream with a peer, a goodbye and the scheme "https" in the terms
+// of transport/stream.hpp: its read_some and write_some never block (the
+// socket is non-blocking from the start), so a response is written
 // without the reactor, as over plain TCP. It keeps its context alive, so a
 // reloaded certificate never pulls one out from under it.
 //     tls::stream s(std::move(socket), cert.current());
@@ -64,9 +64,6 @@ public:
     SSL* native_handle() noexcept { return ssl_.get(); }
 
     // ---- the direct paths -------------------------------------------------
-
-    // The socket is non-blocking already; the direct paths rely on it.
-    void non_blocking(bool, std::error_code& ec) noexcept { ec = {}; }
 
     // What OpenSSL can decrypt from what was read; would_block otherwise.
     template <class MutableBuffers>

@@ -7,7 +7,7 @@
 // Thread safety: set before serving; read-only after.
 #pragma once
 
-#include <bareasio/server/data_rate.hpp>
+#include <bareasio/transport/data_rate.hpp>
 #include <bareasio/websocket/message_compression.hpp>
 #include <bareasio/websocket/origin_policy.hpp>
 

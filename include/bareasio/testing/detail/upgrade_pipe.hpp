@@ -16,6 +16,7 @@
 #include <asio/awaitable.hpp>
 #include <asio/error.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <span>
 #include <string>
@@ -69,11 +70,16 @@ public:
         changed_.set();
         return bytes.size();
     }
-    asio::awaitable<std::error_code> write_all(std::string_view bytes) override {
+    asio::awaitable<std::error_code> write_all(std::string_view bytes,
+                                               std::chrono::milliseconds) override {
         std::error_code ec;
         write_now(bytes, ec);
         co_return ec;
     }
+
+    // No sweep: no deadline ever passes.
+    time_point now() const noexcept override { return std::chrono::steady_clock::now(); }
+    void expires_at(time_point) noexcept override {}
 
     void close() noexcept override {
         server_closed_ = true;

@@ -1,8 +1,11 @@
 // websocket_session: one WebSocket's protocol engine over the connection a
 // handler took over (http/upgrade.hpp): frames read and checked, messages
 // assembled, control frames answered, sends queued and written, the close
-// handshake, keep-alive pings and the deadlines, all driven by the loop's
-// sweeper. The websocket a handler holds and every websocket_sender share
+// handshake and keep-alive pings. Its deadlines are its transport's
+// (transport/transport.hpp): each write piece has write_timeout there, and
+// the one other deadline, the earliest of the close handshake's, the
+// message in progress's minimum rate and the keep-alive ping's, is set
+// there by rearm() and acted on by deadline_passed(). The websocket a handler holds and every websocket_sender share
 // it; the connection is reached through it only while the handler runs.
 //
 // States (status_, changed only by enter()):
@@ -24,6 +27,7 @@
 #include <bareasio/async/event.hpp>
 #include <bareasio/async/stop_token.hpp>
 #include <bareasio/http/upgrade.hpp>
+#include <bareasio/transport/data_rate.hpp>
 #include <bareasio/websocket/detail/send_queue.hpp>
 #include <bareasio/websocket/frame.hpp>
 #include <bareasio/websocket/message.hpp>
@@ -45,6 +49,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -55,7 +60,7 @@ namespace bareasio::detail {
 class websocket_session final : public upgrade_hooks,
                                 public std::enable_shared_from_this<websocket_session> {
 public:
-    using clock = std::chrono::steady_clock;
+    using time_point = upgrade_hooks::time_point;
     enum class status { connecting, open, closing, closed };
 
     websocket_session(upgradable_connection* conn, std::shared_ptr<const websocket_options> options)
@@ -76,13 +81,14 @@ public:
                                std::unique_ptr<message_compression> compression) {
         compression_ = std::move(compression);
         co_await conn_->take(*this);
-        last_heard_ = clock::now();
+        last_heard_ = now();
         pending_.bytes() = std::move(response);
         enter(status::open);
         if (stop_pending_ || conn_->stopping()) { // accepted while the server drains
             queue_close(close_code::going_away, "server shutting down");
             enter(status::closing);
         }
+        rearm();
         co_await flush();
         if (pending_.empty())
             send_queue().swap(writing_bytes_); // the 101's storage, not a message's
@@ -96,7 +102,7 @@ public:
         reading_ = true;
         reader_guard guard{reading_};
         // A ping sent while nobody read: its answer is read from now on.
-        if (ping_sent_ != clock::time_point{}) ping_sent_ = clock::now();
+        if (ping_sent_ != time_point{}) ping_sent_ = now();
         if (delivered_) { // a cancelled receive() leaves its partial message
             delivered_ = false;
             release_if_large(message_);
@@ -108,8 +114,8 @@ public:
             if (got == step::more) note_partial();
             if (flush_due_) kick();
             if (got == step::message) {
-                partial_since_ = {}; // a whole message came: the trickle check starts over
-                partial_bytes_ = 0;
+                partial_since_ = {}; // a whole message came: the rate check starts over
+                partial_rate_.reset();
                 delivered_ = true;
                 co_return websocket_message(message_kind_, message_);
             }
@@ -118,6 +124,7 @@ public:
                 co_await drained();
                 continue;
             }
+            rearm(); // what this read waits for, with what came so far
             const std::error_code ec = co_await conn_->receive_more();
             // Cancelled (a timeout around receive(), a sibling that ended):
             // the socket stays open, and what was read stays for the next call.
@@ -127,7 +134,7 @@ public:
                 lost();
                 co_return closed_message();
             }
-            last_heard_ = clock::now();
+            last_heard_ = now();
             ping_sent_ = {};
         }
     }
@@ -216,27 +223,31 @@ public:
     // True once finish() let go of the connection; any thread may ask.
     bool ended() const noexcept { return ended_.load(std::memory_order_acquire); }
 
-    // ---- upgrade_hooks: the loop's sweeper and graceful stop ------------------------------
+    // ---- upgrade_hooks: the deadline and graceful stop ------------------------------
 
-    void sweep(clock::time_point now) override {
-        if (!conn_ || status_ == status::connecting) return;
-        if (writing_ && now - write_started_ >= options_.write_timeout)
-            return drop(); // the client does not read
-        if (status_ == status::closing && now - close_sent_ >= options_.close_timeout)
+    // The transport found the deadline rearm() set passed: what it was for
+    // is done (the close handshake or the ping waited out: the socket is
+    // dropped; a message too slow: 1008; a quiet client: a ping), and the
+    // next is set. (A write's deadline the transport keeps itself.)
+    void deadline_passed(time_point now) override {
+        if (!conn_) return;
+        if (status_ == status::closing && now >= close_sent_ + options_.close_timeout)
             return drop();
         if (trickling(now)) {
             fail(close_code::policy_violation, "message arriving too slowly");
             return write_in_background();
         }
-        if (options_.ping_interval.count() == 0 || status_ != status::open) return;
-        if (ping_sent_ != clock::time_point{}) {
-            // No answer: only a pending receive() would have read it.
-            if (reading_ && now - ping_sent_ >= options_.ping_timeout) drop();
-        } else if (now - last_heard_ >= options_.ping_interval) {
-            ping_sent_ = now;
-            append_frame(opcode::ping, "");
-            write_in_background();
+        if (options_.ping_interval.count() != 0 && status_ == status::open) {
+            if (ping_sent_ != time_point{}) {
+                // No answer: only a pending receive() would have read it.
+                if (reading_ && now >= ping_sent_ + options_.ping_timeout) return drop();
+            } else if (now >= last_heard_ + options_.ping_interval) {
+                ping_sent_ = now;
+                append_frame(opcode::ping, "");
+                write_in_background();
+            }
         }
+        rearm();
     }
 
     void stop() override {
@@ -250,15 +261,39 @@ public:
 private:
     enum class step { more, message, closed };
 
-    // A message (or frame) in progress that arrives below min_message_rate.
-    bool trickling(clock::time_point now) const noexcept {
-        const min_data_rate& rate = options_.min_message_rate;
-        if (!reading_ || partial_since_ == clock::time_point{} || rate.bytes_per_second <= 0)
-            return false;
-        const auto earned =
-            std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(
-                static_cast<double>(partial_bytes_) / rate.bytes_per_second));
-        return now - partial_since_ > std::max<clock::duration>(rate.grace, earned);
+    // The loop's clock (the transport's).
+    time_point now() const noexcept { return conn_ ? conn_->now() : time_point{}; }
+
+    // Sets the transport's deadline to the earliest of what this session
+    // waits for, or none. Called where one may have come nearer; one that
+    // moved later (a client heard from) is found by deadline_passed().
+    void rearm() {
+        if (conn_) conn_->expires_at(next_deadline());
+    }
+    time_point next_deadline() const noexcept {
+        time_point at = time_point::max();
+        if (status_ == status::closing) at = close_sent_ + options_.close_timeout;
+        if (const auto slow = rate_deadline()) at = std::min(at, *slow);
+        if (options_.ping_interval.count() != 0 && status_ == status::open) {
+            if (ping_sent_ == time_point{})
+                at = std::min(at, last_heard_ + options_.ping_interval);
+            else if (reading_)
+                at = std::min(at, ping_sent_ + options_.ping_timeout);
+        }
+        return at;
+    }
+
+    // When a message (or frame) in progress falls below min_message_rate,
+    // while someone reads it: the rule of transport/data_rate.hpp.
+    std::optional<time_point> rate_deadline() const noexcept {
+        if (!reading_ || partial_since_ == time_point{}) return std::nullopt;
+        const auto allowed = partial_rate_.allowance(options_.min_message_rate);
+        if (allowed == rate_meter::duration::max()) return std::nullopt; // the check is off
+        return partial_since_ + allowed;
+    }
+    bool trickling(time_point now) const noexcept {
+        const auto slow = rate_deadline();
+        return slow && *slow <= now;
     }
 
     // Notes whether parse() stopped inside a frame or a message, and since when.
@@ -266,9 +301,9 @@ private:
         const bool partial = in_frame_ || in_message_ || !conn_->received().empty();
         if (!partial) {
             partial_since_ = {};
-            partial_bytes_ = 0;
-        } else if (partial_since_ == clock::time_point{}) {
-            partial_since_ = clock::now();
+            partial_rate_.reset();
+        } else if (partial_since_ == time_point{}) {
+            partial_since_ = now();
         }
     }
 
@@ -279,8 +314,11 @@ private:
 
     // The one place the state changes.
     void enter(status next) {
-        if (next == status::closing) close_sent_ = clock::now();
         status_ = next;
+        if (next == status::closing) {
+            close_sent_ = now();
+            rearm();
+        }
         if (next == status::closing || next == status::closed) {
             closing_source_.request_stop();
             written_.set(); // waiting senders see it is over
@@ -330,7 +368,7 @@ private:
             return fail(close_code::too_big, "message larger than the server accepts");
         if (!is_control(frame_.op) && !continuation) begin_message(frame_.op, frame_.rsv1);
         conn_->consume(got.size);
-        partial_bytes_ += got.size;
+        partial_rate_.record({}, got.size);
         in_frame_ = true;
         frame_done_ = 0;
         control_.clear();
@@ -360,7 +398,7 @@ private:
             message_.append(piece);
         }
         conn_->consume(n);
-        partial_bytes_ += n;
+        partial_rate_.record({}, n);
         return true;
     }
 
@@ -620,23 +658,18 @@ private:
     };
 
     // Writes `batch` directly when the socket takes it, else through the
-    // reactor, at most write_piece at a time: write_timeout is the time a
-    // piece may take, so a client that reads steadily is never dropped.
+    // transport's reactor path, where each 64 KiB piece has write_timeout,
+    // so a client that reads steadily is never dropped.
     asio::awaitable<std::error_code> write(const send_queue& batch) {
         std::error_code ec;
         for (std::size_t i = 0; i < batch.pieces() && !ec; ++i) {
             std::string_view bytes = batch.piece(i);
             bytes.remove_prefix(conn_->write_now(bytes, ec));
-            while (!ec && !bytes.empty()) {
-                const auto piece = bytes.substr(0, write_piece);
-                write_started_ = clock::now();
-                ec = co_await conn_->write_all(piece);
-                bytes.remove_prefix(piece.size());
-            }
+            if (!ec && !bytes.empty())
+                ec = co_await conn_->write_all(bytes, options_.write_timeout);
         }
         co_return ec;
     }
-    static constexpr std::size_t write_piece = 64 * 1024;
 
     // Writes what the reader queued (a pong, the answer to a close) without
     // awaiting, so that a cancelled receive() loses nothing: at once when
@@ -710,12 +743,11 @@ private:
     event written_;
 
     // time
-    clock::time_point partial_since_{}; // parse() stopped inside a frame or message
-    std::uint64_t partial_bytes_ = 0;   // of it, since then
-    clock::time_point last_heard_{};
-    clock::time_point ping_sent_{}; // none outstanding when zero
-    clock::time_point close_sent_{};
-    clock::time_point write_started_{};
+    time_point partial_since_{}; // parse() stopped inside a frame or message
+    rate_meter partial_rate_;    // its bytes since then
+    time_point last_heard_{};
+    time_point ping_sent_{}; // none outstanding when zero
+    time_point close_sent_{};
 };
 
 } // namespace bareasio::detail

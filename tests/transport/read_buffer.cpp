@@ -1,6 +1,6 @@
 // read_buffer and buffer_pool: bytes not yet parsed, in buffers the loop's
 // pool lends and takes back.
-#include <bareasio/server/read_buffer.hpp>
+#include <bareasio/transport/read_buffer.hpp>
 
 #include "../support/doctest.hpp"
 

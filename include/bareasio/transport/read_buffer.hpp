@@ -4,12 +4,12 @@
 // given back to the pool whenever the connection holds nothing unparsed and
 // waits (idle between requests, or a bodiless request's handler waiting),
 // so 10,000 waiting connections do not hold 10,000 buffers. The connection
-// parses from unparsed() and consume()s; connection_stream reads into
+// parses from unparsed() and consume()s; transport reads into
 // free_space() and commit()s.
 // Thread safety: one per connection, on its loop.
 #pragma once
 
-#include <bareasio/server/buffer_pool.hpp>
+#include <bareasio/transport/buffer_pool.hpp>
 
 #include <asio/buffer.hpp>
 
@@ -56,7 +56,7 @@ public:
     }
 
     // Takes a buffer and copies `first` into it: bytes read elsewhere while
-    // no buffer was held (see connection_stream::read).
+    // no buffer was held (see transport::read).
     void adopt(std::string_view first) {
         acquire();
         std::memcpy(bytes_.data() + end_, first.data(), first.size());

@@ -3,7 +3,7 @@
 // responses to one read of pipelined requests leave in one write. It keeps
 // its storage between responses (up to a bound), and lends that storage,
 // while it is empty, to an idle connection's first read (see
-// connection_stream::read). connection_stream writes it; the connection
+// transport::read). transport writes it; the connection
 // appends to it and decides when to flush.
 // Thread safety: one per connection, on its loop.
 #pragma once

@@ -1,6 +1,6 @@
 // output_queue: responses waiting to be written together, and the storage
 // it lends an idle connection's first read.
-#include <bareasio/server/output_queue.hpp>
+#include <bareasio/transport/output_queue.hpp>
 
 #include "../support/doctest.hpp"
 

@@ -1,6 +1,6 @@
 // data_rate: minimum data rates for request bodies and responses, on the
 // meter's arithmetic and on connections over the in-memory stream.
-#include <bareasio/server/data_rate.hpp>
+#include <bareasio/transport/data_rate.hpp>
 
 #include "../support/apps.hpp"
 #include "../support/doctest.hpp"
