@@ -10,8 +10,11 @@
 
 #include <bareasio/http/json.hpp>
 
+#include <asio/compose.hpp>
+
 #include <string>
 #include <string_view>
+#include <utility>
 
 using namespace bareasio;
 using namespace std::chrono_literals;
@@ -793,5 +796,67 @@ TEST_CASE("a handler that fails on a write to its client: nothing more is writte
     CHECK(c.caught);
     CHECK(read_all(server, client) == "H"); // the one byte that fitted, then nothing
     CHECK(client.peer_closed());
+    CHECK(server.connections() == 0);
+}
+
+namespace {
+
+// A stream with a handshake of its own, as TLS has: the client's first
+// byte must be 'H'.
+struct handshaking_stream : testing::stream {
+    using testing::stream::stream;
+
+    template <class Token>
+    auto async_handshake(Token&& token) {
+        return asio::async_compose<Token, void(std::error_code)>(
+            [this, started = false](auto& self, std::error_code ec = {},
+                                    std::size_t n = 0) mutable {
+                if (!std::exchange(started, true))
+                    return async_read_some(asio::buffer(hello_), std::move(self));
+                if (!ec && (n != 1 || hello_[0] != 'H')) ec = asio::error::access_denied;
+                self.complete(ec);
+            },
+            token, *this);
+    }
+
+    char hello_[1] = {};
+};
+
+} // namespace
+
+TEST_CASE("handshake: a stream's own handshake comes first, then requests are served") {
+    application app;
+    test::memory_server server(test_app(app));
+    auto client = server.connect_as<handshaking_stream>();
+    client.send("H" + get("/echo/hi"));
+    server.poll();
+    CHECK(without_dates(client.received()) == ok("hi"));
+}
+
+TEST_CASE("handshake: a failed handshake closes the connection without a response") {
+    application app;
+    test::memory_server server(test_app(app));
+    auto client = server.connect_as<handshaking_stream>();
+    client.send(get("/echo/hi"));
+    server.poll();
+    CHECK(client.received().empty());
+    CHECK(client.peer_closed());
+    CHECK(server.connections() == 0);
+}
+
+TEST_CASE("handshake: one not done within handshake_timeout is closed by the sweep; a drain "
+          "closes one in progress at once") {
+    application app;
+    test::memory_server server(test_app(app), {.keep_alive_timeout = 1s, .handshake_timeout = 3s});
+    auto slow = server.connect_as<handshaking_stream>();
+    server.sweep(2999ms); // not the keep-alive timeout: the handshake's
+    CHECK_FALSE(slow.peer_closed());
+    server.sweep(3s);
+    CHECK(slow.peer_closed());
+    CHECK(server.connections() == 0);
+
+    auto stopped = server.connect_as<handshaking_stream>();
+    server.drain(10s);
+    CHECK(stopped.peer_closed());
     CHECK(server.connections() == 0);
 }

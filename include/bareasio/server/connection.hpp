@@ -10,7 +10,8 @@
 // start_response (and stream_body for a streaming writer).
 //
 // Phases (phase_, changed by enter(); the loop's sweeper enforces the
-// deadline each one sets on the stream):
+// deadline each one sets on the transport):
+//   handshake the stream's own (TLS), before any request  handshake_timeout: close
 //   idle      waiting for the first byte of a request     keep_alive_timeout: close quietly
 //   head      a request has begun, its head is incomplete header_timeout: 408 and close
 //   handling  the handler runs; its body reads pull bytes body_timeout per read: 408, close
@@ -60,7 +61,7 @@ namespace bareasio {
 class connection_base {
 public:
     using time_point = loop_clock::time_point;
-    enum class phase { idle, head, handling, closed };
+    enum class phase { handshake, idle, head, handling, closed };
 
     virtual ~connection_base() = default;
 
@@ -69,7 +70,8 @@ public:
     // Called by the sweeper: ends the pending I/O if its deadline passed,
     // else watches a long-running handler's client.
     virtual void sweep(time_point now) = 0;
-    // A graceful stop began: an idle connection closes now.
+    // A graceful stop began: an idle connection (or one in its handshake)
+    // closes now.
     virtual void stop_if_idle() = 0;
     virtual void close() = 0;
     // What cancels the connection's coroutine (and the handler it awaits).
@@ -103,8 +105,10 @@ public:
     asio::awaitable<void> run() {
         bool served = false; // to the end: no error, no cancellation
         try {
-            co_await serve();
-            served = true;
+            if (co_await handshake()) {
+                co_await serve();
+                served = true;
+            }
         } catch (const std::system_error&) {
             // The client went away, an I/O deadline passed or the drain
             // deadline cancelled us: nothing to answer.
@@ -141,7 +145,7 @@ public:
 
     void stop_if_idle() override {
         if (taken_) taken_->stop();
-        if (phase_ == phase::idle) transport_.cancel();
+        if (phase_ == phase::idle || phase_ == phase::handshake) transport_.cancel();
     }
 
     void close() noexcept override { transport_.close(); } // (also upgradable_connection's)
@@ -170,6 +174,19 @@ private:
     }
 
     // ---- the request cycle ---------------------------------------------------
+
+    // The stream's own handshake (TLS), within handshake_timeout. False: it
+    // failed, timed out or was cancelled by a stop: the connection closes.
+    asio::awaitable<bool> handshake() {
+        if constexpr (transport<Stream>::has_handshake) {
+            if (loop_.stopping()) co_return false;
+            enter(phase::handshake, config_.handshake_timeout);
+            const std::error_code ec = co_await transport_.handshake();
+            if (ec) co_return false;
+            phase_ = phase::idle;
+        }
+        co_return true;
+    }
 
     // Reads each request head and handles the request, until the client
     // leaves, an error, or a stop. Heads are read here, not in a helper

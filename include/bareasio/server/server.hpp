@@ -56,9 +56,7 @@ public:
     // The bound port (useful with port 0).
     std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
     const server_config& config() const noexcept { return config_; }
-    std::size_t connections() const noexcept {
-        return registry_.size() + (layer_ ? layer_->pending() : 0);
-    }
+    std::size_t connections() const noexcept { return registry_.size(); }
 
     // Starts accepting and sweeping; call after listen(). Both run in a
     // task group that shutdown() joins, so none outlives the server.
@@ -91,7 +89,6 @@ public:
     asio::awaitable<void> shutdown() {
         std::error_code ignored;
         acceptor_.close(ignored);
-        if (layer_) co_await layer_->stop();
         if (registry_.size() > 0)
             detail::log_line("bareasio: shutting down: draining " +
                              std::to_string(registry_.size()) + " connection(s)");

@@ -6,6 +6,9 @@
 // reloaded certificate never pulls one out from under it.
 //     tls::stream s(std::move(socket), cert.current());
 //     co_await s.async_handshake(asio::use_awaitable);
+// The connection's state (an SSL object, OpenSSL's record buffers and a
+// 16 KiB input) is made when the handshake has the client's first bytes:
+// until then a silent connection costs a socket, as over plain HTTP.
 // OpenSSL works on the socket through detail::socket_bio: records are
 // written with send(2) as soon as they are made, and read from what the
 // reactor reads for the stream, so a request costs the system calls it
@@ -46,18 +49,10 @@ public:
     using socket_type = asio::ip::tcp::socket;
     using executor_type = socket_type::executor_type;
 
-    // Throws std::system_error when OpenSSL cannot make the connection's state.
+    // Throws std::system_error when the socket cannot be made non-blocking.
     stream(socket_type socket, std::shared_ptr<asio::ssl::context> context)
-        : context_(std::move(context)), socket_(std::move(socket)),
-          bio_(std::make_unique<detail::socket_bio>(static_cast<int>(socket_.native_handle()))),
-          ssl_(SSL_new(context_->native_handle())) {
-        BIO* bio = ssl_ ? bio_->make() : nullptr;
-        if (!bio) throw std::system_error(asio::error::no_memory, "starting a TLS connection");
-        SSL_set_bio(ssl_.get(), bio, bio); // the SSL owns the BIO
+        : context_(std::move(context)), socket_(std::move(socket)) {
         socket_.non_blocking(true);
-        SSL_set_mode(ssl_.get(),
-                     SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-        SSL_set_accept_state(ssl_.get());
     }
 
     executor_type get_executor() noexcept { return socket_.get_executor(); }
@@ -84,12 +79,16 @@ public:
     // ---- asynchronous operations --------------------------------------------
     // Each tries at once and waits for the socket only when OpenSSL must.
 
-    // The server's side of the handshake. Completion: void(error_code).
+    // The server's side of the handshake: it waits for the client's first
+    // bytes, then makes the connection's state. Completion: void(error_code);
+    // no_memory when OpenSSL cannot make the state.
     template <class CompletionToken>
     auto async_handshake(CompletionToken&& token) {
         return run<void(std::error_code)>(
-            [this](std::error_code& ec) {
+            [this, heard = false](std::error_code& ec) mutable {
                 if (closed(ec)) return want::nothing;
+                if (!ssl_ && !std::exchange(heard, true)) return want::readable;
+                if (!ssl_ && !start(ec)) return want::nothing;
                 ERR_clear_error();
                 return classify(SSL_do_handshake(ssl_.get()), ec);
             },
@@ -120,7 +119,7 @@ public:
     auto async_goodbye(CompletionToken&& token) {
         return run<void(std::error_code)>(
             [this](std::error_code& ec) {
-                if (closed(ec)) return want::nothing;
+                if (unusable(ec)) return want::nothing;
                 SSL_set_shutdown(ssl_.get(), SSL_RECEIVED_SHUTDOWN);
                 ERR_clear_error();
                 return classify(SSL_shutdown(ssl_.get()), ec);
@@ -149,8 +148,26 @@ public:
     }
 
 private:
-    // What an OpenSSL call that did not finish waits for.
-    enum class want { nothing, read, write };
+    // What an OpenSSL call that did not finish waits for (readable: bytes
+    // to arrive, without reading them).
+    enum class want { nothing, read, write, readable };
+
+    // Makes the connection's state. False (ec: no_memory) when OpenSSL cannot.
+    bool start(std::error_code& ec) {
+        bio_ = std::make_unique<detail::socket_bio>(static_cast<int>(socket_.native_handle()));
+        ssl_.reset(SSL_new(context_->native_handle()));
+        BIO* bio = ssl_ ? bio_->make() : nullptr;
+        if (!bio) {
+            ssl_.reset();
+            ec = asio::error::no_memory;
+            return false;
+        }
+        SSL_set_bio(ssl_.get(), bio, bio); // the SSL owns the BIO
+        SSL_set_mode(ssl_.get(),
+                     SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+        SSL_set_accept_state(ssl_.get());
+        return true;
+    }
 
     struct ssl_free {
         void operator()(SSL* ssl) const noexcept { SSL_free(ssl); }
@@ -171,18 +188,25 @@ private:
         ec = asio::error::bad_descriptor;
         return true;
     }
+    // Closed, or no handshake has made the connection's state yet.
+    bool unusable(std::error_code& ec) const noexcept {
+        if (closed(ec)) return true;
+        if (ssl_) return false;
+        ec = asio::error::not_connected;
+        return true;
+    }
 
     // OpenSSL's error queue is per thread: each call starts from an empty
     // one, so an earlier failure (a reload) is not taken for this one's.
     want read_once(asio::mutable_buffer b, std::size_t& n, std::error_code& ec) {
-        if (closed(ec)) return want::nothing;
+        if (unusable(ec)) return want::nothing;
         if (b.size() == 0) return ec = {}, want::nothing;
         ERR_clear_error();
         return classify(SSL_read_ex(ssl_.get(), b.data(), b.size(), &n), ec);
     }
 
     want write_once(asio::const_buffer b, std::size_t& n, std::error_code& ec) {
-        if (closed(ec)) return want::nothing;
+        if (unusable(ec)) return want::nothing;
         if (b.size() == 0) return ec = {}, want::nothing;
         // One record per SSL_write_ex (partial writes): as many as the
         // socket takes now. A record that would block is tried again at n.
@@ -278,6 +302,8 @@ private:
                 return self->socket_.async_read_some(self->bio_->free_space(), std::move(op));
             if (w == want::write)
                 return self->socket_.async_wait(socket_type::wait_write, std::move(op));
+            if (w == want::readable)
+                return self->socket_.async_wait(socket_type::wait_read, std::move(op));
             if (!first) return finish(op, ec, n);
             const auto ex = asio::get_associated_executor(op, self->socket_.get_executor());
             asio::post(ex, [o = std::move(op), ec, n]() mutable { finish(o, ec, n); });

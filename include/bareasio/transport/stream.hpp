@@ -9,6 +9,8 @@
 //                       message is written without the reactor when the
 //                       stream takes it, and an idle connection holds no
 //                       pool buffer
+//   stream_with_handshake async_handshake: a protocol of its own to begin
+//                       before any byte is read (TLS)
 //   stream_with_goodbye async_goodbye: a protocol of its own to end before
 //                       close (TLS sends close_notify)
 //   stream_with_peer    remote_endpoint(ec): the client's address
@@ -41,6 +43,11 @@ template <class S>
 concept direct_stream = byte_stream<S> && requires(S& s, std::error_code& ec) {
     s.read_some(asio::mutable_buffer(), ec);
     s.write_some(asio::const_buffer(), ec);
+};
+
+template <class S>
+concept stream_with_handshake = byte_stream<S> && requires(S& s) {
+    s.async_handshake(detail::use_tuple);
 };
 
 template <class S>

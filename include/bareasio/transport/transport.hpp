@@ -202,9 +202,19 @@ public:
         co_return std::error_code{};
     }
 
-    // ---- ending -------------------------------------------------------------
+    // ---- beginning and ending -------------------------------------------------
 
+    static constexpr bool has_handshake = stream_with_handshake<Stream>;
     static constexpr bool has_goodbye = stream_with_goodbye<Stream>;
+
+    // Makes the stream's own handshake (TLS) within the read deadline: a
+    // client that does not finish it in time ends it with errc::timeout. A
+    // template, as goodbye() is.
+    template <class Unused = void>
+    asio::awaitable<std::error_code> handshake() {
+        auto [ec] = co_await stream_.async_handshake(detail::use_tuple);
+        co_return read_outcome(ec);
+    }
 
     // Ends the stream's protocol within `timeout`; errors are the peer's
     // and ignored, as close() follows. A template, so that an explicit

@@ -1,4 +1,4 @@
-// tls::serve and the handshake layer behind it. Compiled once into
+// tls::serve and the layer behind it. Compiled once into
 // libbareasio_tls (src/tls.cpp); no header includes it.
 #pragma once
 
@@ -14,110 +14,35 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/post.hpp>
-#include <asio/steady_timer.hpp>
 #include <asio/thread_pool.hpp>
 #include <asio/use_awaitable.hpp>
 
-#include <list>
 #include <memory>
 #include <optional>
 
 namespace bareasio::tls::detail {
 
-// One accepted socket on its way to a connection: the plain socket until
-// the client sends its first bytes, then the TLS stream in its handshake.
-struct handshake_state {
-    explicit handshake_state(asio::ip::tcp::socket s) : socket(std::move(s)) {}
-
-    void close() noexcept {
-        std::error_code ignored;
-        if (tls)
-            tls->close(ignored);
-        else
-            socket.close(ignored);
-    }
-
-    asio::ip::tcp::socket socket;
-    std::optional<stream> tls;
-};
-
-// Each accepted socket's handshake, bounded by a timer that closes the
-// socket; on success the connection starts on the TLS stream.
-class handshake_layer final : public stream_layer {
+// Each accepted socket becomes a tls::stream with the current certificate;
+// its handshake is its connection's first phase (server/connection.hpp).
+class tls_layer final : public stream_layer {
 public:
-    handshake_layer(asio::any_io_executor ex, std::shared_ptr<certificate> cert,
-                    std::chrono::milliseconds timeout)
-        : ex_(std::move(ex)), cert_(std::move(cert)), timeout_(timeout) {
-        idle_.set();
-    }
+    tls_layer(asio::any_io_executor ex, std::shared_ptr<certificate> cert)
+        : ex_(std::move(ex)), cert_(std::move(cert)) {}
 
     // Never throws: a socket that cannot be taken (out of memory) is closed,
     // and the server goes on accepting.
     void accept(asio::ip::tcp::socket socket, connection_registry& registry) noexcept override {
         try {
-            auto it = pending_.insert(pending_.end(),
-                                      std::make_shared<handshake_state>(std::move(socket)));
-            idle_.clear();
-            try {
-                asio::co_spawn(ex_, handshake(*it, registry), [this, it](std::exception_ptr e) {
-                    if (e)
-                        bareasio::detail::log_line("bareasio: TLS handshake failed: " +
-                                                   bareasio::detail::describe(e));
-                    forget(it);
-                });
-            } catch (...) {
-                forget(it);
-                throw;
-            }
+            registry.start(ex_, stream(std::move(socket), cert_->current()));
         } catch (const std::exception& e) {
             bareasio::detail::log_line(std::string("bareasio: cannot take a connection: ") +
                                        e.what());
         }
     }
 
-    std::size_t pending() const noexcept override { return pending_.size(); }
-
-    asio::awaitable<void> stop() override {
-        for (auto& s : pending_)
-            s->close();
-        co_await idle_.wait();
-    }
-
 private:
-    using entry = std::list<std::shared_ptr<handshake_state>>::iterator;
-
-    void forget(entry it) noexcept {
-        pending_.erase(it);
-        if (pending_.empty()) idle_.set();
-    }
-
-    asio::awaitable<void> handshake(std::shared_ptr<handshake_state> s,
-                                    connection_registry& registry) {
-        asio::steady_timer deadline(ex_, timeout_);
-        deadline.async_wait([weak = std::weak_ptr<handshake_state>(s)](std::error_code ec) {
-            if (auto alive = weak.lock(); alive && !ec) alive->close(); // the time is up
-        });
-        // The TLS stream (an SSL object, OpenSSL's record buffers and our
-        // 16 KiB input) is built once the client has sent something: until
-        // then a silent connection costs a socket, as over plain HTTP.
-        auto [waited] = co_await s->socket.async_wait(asio::socket_base::wait_read,
-                                                      bareasio::detail::use_tuple);
-        if (waited || !s->socket.is_open()) co_return;
-        s->tls.emplace(std::move(s->socket), cert_->current());
-        auto [ec] = co_await s->tls->async_handshake(bareasio::detail::use_tuple);
-        deadline.cancel();
-        if (ec) {
-            s->close();
-            co_return;
-        }
-        registry.start(ex_, std::move(*s->tls));
-    }
-
     asio::any_io_executor ex_;
     std::shared_ptr<certificate> cert_;
-    std::chrono::milliseconds timeout_;
-    std::list<std::shared_ptr<handshake_state>> pending_;
-    event idle_;
 };
 
 } // namespace bareasio::tls::detail
@@ -129,8 +54,8 @@ struct server::impl {
         : cert(load(config)), http(app, std::move(config)) {
         if (!cert) return;
         http.use_layer(
-            [c = cert](const asio::any_io_executor& ex, const server_config& conf) {
-                return std::make_unique<detail::handshake_layer>(ex, c, conf.handshake_timeout);
+            [c = cert](const asio::any_io_executor& ex, const server_config&) {
+                return std::make_unique<detail::tls_layer>(ex, c);
             },
             "https", [this] { reload_in_background(); });
     }
