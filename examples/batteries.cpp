@@ -4,10 +4,10 @@
 // a cookie at /visits, and answers /api/items with JSON that pages from
 // http://localhost:3000 may read (CORS).
 #include <bareasio/bareasio.hpp>
-#include <bareasio/compression.hpp>
-#include <bareasio/cors.hpp>
+#include <bareasio/batteries/compression.hpp>
+#include <bareasio/batteries/cors.hpp>
+#include <bareasio/batteries/static_files.hpp>
 #include <bareasio/http/cookies.hpp>
-#include <bareasio/static_files.hpp>
 #include <bareasio/tls/serve.hpp> // links OpenSSL: HTTPS with --tls-cert/--tls-key
 
 #include <charconv>

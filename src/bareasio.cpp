@@ -8,12 +8,12 @@
 
 #include <asio/impl/src.hpp>
 
-#include <bareasio/impl/command_line.ipp>
-#include <bareasio/impl/error_response.ipp>
-#include <bareasio/impl/router.ipp>
-#include <bareasio/impl/serve.ipp>
-#include <bareasio/serve.hpp>
+#include <bareasio/app/impl/router.ipp>
+#include <bareasio/app/impl/serve.ipp>
+#include <bareasio/app/serve.hpp>
+#include <bareasio/http/impl/error_response.ipp>
 #include <bareasio/server/connection.hpp>
+#include <bareasio/server/impl/command_line.ipp>
 
 namespace bareasio {
 template class connection<asio::ip::tcp::socket>;

@@ -8,13 +8,13 @@
 // Thread safety: see each header.
 #pragma once
 
-#include <bareasio/application.hpp>
+#include <bareasio/app/application.hpp>
+#include <bareasio/app/lifespan.hpp>
+#include <bareasio/app/middleware.hpp>
+#include <bareasio/app/router.hpp>
+#include <bareasio/app/services.hpp>
 #include <bareasio/async.hpp>
 #include <bareasio/http.hpp>
-#include <bareasio/lifespan.hpp>
-#include <bareasio/middleware.hpp>
-#include <bareasio/router.hpp>
-#include <bareasio/services.hpp>
 
 namespace bareasio {
 // The names handlers use most, so `using namespace bareasio;` is enough.

@@ -6,15 +6,15 @@
 // calls serve(). JSON (<bareasio/http/json.hpp>) is separate: nlohmann/json
 // is costly to compile and many servers never need it. <bareasio/async.hpp>
 // alone gives the primitives. Under BAREASIO_SEPARATE_COMPILATION (see
-// serve.hpp) it declares the server and compiles none of it.
+// app/serve.hpp) it declares the server and compiles none of it.
 #pragma once
 
 #include <bareasio/app.hpp>
-#include <bareasio/serve.hpp>
+#include <bareasio/app/serve.hpp>
 #include <bareasio/server/command_line.hpp>
 #include <bareasio/server/config.hpp>
 #if !defined(BAREASIO_SEPARATE_COMPILATION)
 // The one-loop server class, for embedding without serve(). Under separate
 // compilation it is left to those who include it: nothing else needs it.
-#include <bareasio/server/server.hpp>
+#include <bareasio/server/loop_server.hpp>
 #endif

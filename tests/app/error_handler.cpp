@@ -3,7 +3,7 @@
 #include <bareasio/http/error_response.hpp>
 
 #include <bareasio/bareasio.hpp>
-#include <bareasio/cors.hpp>
+#include <bareasio/batteries/cors.hpp>
 #include <bareasio/http/json.hpp>
 #include <bareasio/testing.hpp>
 

@@ -1,5 +1,5 @@
 // lifespan: startup handlers in order with rollback, shutdown in reverse.
-#include <bareasio/lifespan.hpp>
+#include <bareasio/app/lifespan.hpp>
 
 #include <bareasio/bareasio.hpp>
 #include <bareasio/testing.hpp>

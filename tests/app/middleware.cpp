@@ -1,5 +1,5 @@
 // middleware: bareASGI's shape, in and out in order, short-circuit, context.
-#include <bareasio/middleware.hpp>
+#include <bareasio/app/middleware.hpp>
 
 #include <bareasio/bareasio.hpp>
 #include <bareasio/testing.hpp>

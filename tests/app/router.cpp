@@ -1,5 +1,5 @@
 // Routing: bareASGI's path syntax, precedence, conversions, 404/405/HEAD.
-#include <bareasio/router.hpp>
+#include <bareasio/app/router.hpp>
 
 #include "../support/doctest.hpp"
 

@@ -1,6 +1,6 @@
 // serve() and app_server: the lifespan around the server, exit codes, N
 // event loops, SIGTERM under load.
-#include <bareasio/serve.hpp>
+#include <bareasio/app/serve.hpp>
 
 #include <bareasio/bareasio.hpp>
 

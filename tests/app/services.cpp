@@ -1,5 +1,5 @@
 // services: background services and their failure policies.
-#include <bareasio/services.hpp>
+#include <bareasio/app/services.hpp>
 
 #include <bareasio/bareasio.hpp>
 #include <bareasio/testing.hpp>

@@ -1,8 +1,8 @@
 // compression: gzip/deflate by Accept-Encoding, streaming, with static files.
-#include <bareasio/compression.hpp>
+#include <bareasio/batteries/compression.hpp>
 
 #include <bareasio/bareasio.hpp>
-#include <bareasio/static_files.hpp>
+#include <bareasio/batteries/static_files.hpp>
 #include <bareasio/testing.hpp>
 
 #include "../support/doctest.hpp"

@@ -1,5 +1,5 @@
 // cors: the CORS middleware, in-process (preflights, grants, refusals).
-#include <bareasio/cors.hpp>
+#include <bareasio/batteries/cors.hpp>
 
 #include <bareasio/bareasio.hpp>
 #include <bareasio/testing.hpp>

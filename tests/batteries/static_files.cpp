@@ -1,5 +1,5 @@
 // static_files: files under a root, validators, ranges, and no way out.
-#include <bareasio/static_files.hpp>
+#include <bareasio/batteries/static_files.hpp>
 
 #include <bareasio/bareasio.hpp>
 #include <bareasio/testing.hpp>

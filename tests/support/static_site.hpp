@@ -4,7 +4,7 @@
 #pragma once
 
 #include <bareasio/bareasio.hpp>
-#include <bareasio/static_files.hpp>
+#include <bareasio/batteries/static_files.hpp>
 
 #include "doctest.hpp"
 

@@ -69,5 +69,5 @@ BAREASIO_DECL http_handler with_error_handler(http_handler handler, http_error_h
 } // namespace bareasio
 
 #if !defined(BAREASIO_SEPARATE_COMPILATION)
-#include <bareasio/impl/error_response.ipp>
+#include <bareasio/http/impl/error_response.ipp>
 #endif

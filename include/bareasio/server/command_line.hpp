@@ -105,5 +105,5 @@ BAREASIO_DECL server_config config_from_args(int argc, char** argv, server_confi
 } // namespace bareasio
 
 #if !defined(BAREASIO_SEPARATE_COMPILATION)
-#include <bareasio/impl/command_line.ipp>
+#include <bareasio/server/impl/command_line.ipp>
 #endif

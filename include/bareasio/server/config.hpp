@@ -20,7 +20,7 @@ inline constexpr unsigned max_threads = 1024;
 
 struct server_config {
     std::string host = "127.0.0.1";
-    std::uint16_t port = 9009; // 0 picks a free port (see server::port())
+    std::uint16_t port = 9009; // 0 picks a free port (see loop_server::port())
     unsigned threads = 1;      // event loops; 0 = one per core; at most max_threads
 
     // Limits.

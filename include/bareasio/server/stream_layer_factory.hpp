@@ -1,5 +1,5 @@
 // stream_layer_factory: makes the stream_layer (server/stream_layer.hpp) of
-// one server, one per event loop. Declared apart so that serve.hpp names it
+// one server, one per event loop. Declared apart so that app/serve.hpp names it
 // without including Asio's sockets.
 // Thread safety: called on the thread that runs app_server::run().
 #pragma once

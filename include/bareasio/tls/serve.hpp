@@ -17,7 +17,7 @@
 // Thread safety: as serve().
 #pragma once
 
-#include <bareasio/application.hpp>
+#include <bareasio/app/application.hpp>
 #include <bareasio/server/config.hpp>
 
 namespace bareasio::tls {

@@ -11,7 +11,7 @@
 // and both reloads from any thread.
 #pragma once
 
-#include <bareasio/application.hpp>
+#include <bareasio/app/application.hpp>
 #include <bareasio/server/config.hpp>
 #include <bareasio/tls/file_error.hpp>
 

@@ -14,11 +14,11 @@
 // Thread safety: add routes before serving; read-only after.
 #pragma once
 
+#include <bareasio/app/middleware.hpp>
+#include <bareasio/app/router.hpp>
 #include <bareasio/detail/log.hpp>
 #include <bareasio/http/handler.hpp>
 #include <bareasio/http/http_error.hpp>
-#include <bareasio/middleware.hpp>
-#include <bareasio/router.hpp>
 #include <bareasio/websocket/handshake.hpp>
 #include <bareasio/websocket/options.hpp>
 #include <bareasio/websocket/websocket.hpp>

@@ -2,9 +2,9 @@
 // libbareasio_tls (src/tls.cpp); no header includes it.
 #pragma once
 
+#include <bareasio/app/serve.hpp>
 #include <bareasio/detail/asio_compat.hpp>
 #include <bareasio/detail/log.hpp>
-#include <bareasio/serve.hpp>
 #include <bareasio/server/connection_registry.hpp>
 #include <bareasio/server/stream_layer.hpp>
 #include <bareasio/tls/certificate.hpp>

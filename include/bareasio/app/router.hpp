@@ -102,5 +102,5 @@ private:
 } // namespace bareasio
 
 #if !defined(BAREASIO_SEPARATE_COMPILATION)
-#include <bareasio/impl/router.ipp>
+#include <bareasio/app/impl/router.ipp>
 #endif

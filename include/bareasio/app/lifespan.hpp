@@ -16,9 +16,9 @@
 // Thread safety: register handlers before serving.
 #pragma once
 
+#include <bareasio/app/services.hpp>
 #include <bareasio/detail/log.hpp>
 #include <bareasio/http/shared_info.hpp>
-#include <bareasio/services.hpp>
 
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>

@@ -2,7 +2,7 @@
 // pipelining, the connection limit, trusted proxies from a real peer,
 // middleware and with_timeout on the wire, the drain deadline. What needs
 // no kernel is tested on the in-memory stream (connection.cpp).
-#include <bareasio/server/server.hpp>
+#include <bareasio/server/loop_server.hpp>
 
 #include <bareasio/bareasio.hpp>
 #include <bareasio/http/json.hpp>

@@ -3,10 +3,10 @@
 // BAREASIO_SEPARATE_COMPILATION.
 #pragma once
 
+#include <bareasio/app/serve.hpp>
 #include <bareasio/async/task_group.hpp>
 #include <bareasio/detail/log.hpp>
-#include <bareasio/serve.hpp>
-#include <bareasio/server/server.hpp>
+#include <bareasio/server/loop_server.hpp>
 
 #include <algorithm>
 #include <csignal>
@@ -135,10 +135,11 @@ BAREASIO_DECL asio::awaitable<void> app_server::main(int& exit_code, const loop_
 BAREASIO_DECL void app_server::listen_all(server_list& servers, const loop_list& loops) {
     const bool shared = loops.size() > 1;
     // Our loops share the port (SO_REUSEPORT); another process must not.
-    if (shared && config_.port != 0) server::check_address_free(loops[0]->get_executor(), config_);
+    if (shared && config_.port != 0)
+        loop_server::check_address_free(loops[0]->get_executor(), config_);
     server_config config = config_;
     for (const auto& loop : loops) {
-        auto& srv = *servers.emplace_back(std::make_unique<server>(
+        auto& srv = *servers.emplace_back(std::make_unique<loop_server>(
             loop->get_executor(), config, app_.handler(), app_.info_handle()));
         srv.listen(shared);
         if (layer_factory_) srv.use_layer(layer_factory_(loop->get_executor(), config));

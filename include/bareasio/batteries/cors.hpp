@@ -21,8 +21,8 @@
 // Thread safety: the middleware is immutable once built.
 #pragma once
 
+#include <bareasio/app/middleware.hpp>
 #include <bareasio/http/writers.hpp>
-#include <bareasio/middleware.hpp>
 
 #include <algorithm>
 #include <chrono>

@@ -20,7 +20,7 @@
 // same program, much faster to rebuild (benchmarks/RESULTS.md).
 #pragma once
 
-#include <bareasio/application.hpp>
+#include <bareasio/app/application.hpp>
 #include <bareasio/async/event.hpp>
 #include <bareasio/detail/config.hpp>
 #include <bareasio/server/config.hpp>
@@ -41,7 +41,7 @@
 
 namespace bareasio {
 
-class server;
+class loop_server;
 class task_group;
 
 class app_server {
@@ -79,7 +79,7 @@ public:
 
 private:
     using loop_list = std::vector<std::unique_ptr<asio::io_context>>;
-    using server_list = std::vector<std::unique_ptr<server>>;
+    using server_list = std::vector<std::unique_ptr<loop_server>>;
     using signal_set = asio::signal_set;
 
     BAREASIO_DECL asio::awaitable<void> main(int& exit_code, const loop_list& loops);
@@ -112,5 +112,5 @@ BAREASIO_DECL int serve(const application& app, server_config config = {});
 } // namespace bareasio
 
 #if !defined(BAREASIO_SEPARATE_COMPILATION)
-#include <bareasio/impl/serve.ipp>
+#include <bareasio/app/impl/serve.ipp>
 #endif

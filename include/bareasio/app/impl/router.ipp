@@ -3,7 +3,7 @@
 // BAREASIO_SEPARATE_COMPILATION.
 #pragma once
 
-#include <bareasio/router.hpp>
+#include <bareasio/app/router.hpp>
 
 #include <cstring>
 

@@ -9,11 +9,11 @@
 // shared by every handler on every thread.
 #pragma once
 
+#include <bareasio/app/lifespan.hpp>
+#include <bareasio/app/middleware.hpp>
+#include <bareasio/app/router.hpp>
 #include <bareasio/http/handler.hpp>
 #include <bareasio/http/shared_info.hpp>
-#include <bareasio/lifespan.hpp>
-#include <bareasio/middleware.hpp>
-#include <bareasio/router.hpp>
 #include <bareasio/websocket/websocket_router.hpp>
 
 #include <type_traits>

@@ -1,7 +1,7 @@
-// server: the HTTP/1.1 server of one event loop: a listener that accepts
+// loop_server: the HTTP/1.1 server of one event loop: a listener that accepts
 // connections into a registry, a sweeper for their timeouts, and a graceful
 // shutdown (stop accepting, drain, close). It knows nothing of routing: it
-// calls one http_handler. The application layer (serve.hpp) drives it.
+// calls one http_handler. The application layer (app/serve.hpp) drives it.
 // Thread safety: request_stop() is safe from any thread and any signal
 // context via Asio; everything else runs on the server's executor.
 #pragma once
@@ -22,15 +22,15 @@
 
 namespace bareasio {
 
-class server {
+class loop_server {
 public:
-    server(asio::any_io_executor ex, server_config config, http_handler handler,
-           shared_info info = {})
+    loop_server(asio::any_io_executor ex, server_config config, http_handler handler,
+                shared_info info = {})
         : ex_(std::move(ex)), config_(std::move(config)), handler_(std::move(handler)),
           acceptor_(ex_), loop_(config_, handler_, std::move(info)), registry_(loop_), tasks_(ex_) {
     }
-    server(const server&) = delete;
-    server& operator=(const server&) = delete;
+    loop_server(const loop_server&) = delete;
+    loop_server& operator=(const loop_server&) = delete;
 
     // Binds and listens. Throws std::system_error whose message names the
     // address, e.g. "cannot listen on 127.0.0.1:9009: Address already in use".

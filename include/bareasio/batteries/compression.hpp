@@ -18,7 +18,7 @@
 // its own zlib stream.
 #pragma once
 
-#include <bareasio/middleware.hpp>
+#include <bareasio/app/middleware.hpp>
 
 #include <zlib.h>
 
