@@ -56,7 +56,7 @@ public:
     }
 
     executor_type get_executor() noexcept { return socket_.get_executor(); }
-    SSL* native_handle() noexcept { return ssl_.get(); }
+    SSL* native_handle() noexcept { return ssl_.get(); } // null until the client's first bytes
 
     // ---- the direct paths -------------------------------------------------
 
