@@ -1,7 +1,8 @@
 // websocket_session: one WebSocket's protocol engine over the connection a
-// handler took over (http/upgrade.hpp): frames read and checked, messages
-// assembled, control frames answered, sends queued and written, the close
-// handshake and keep-alive pings. Its deadlines are its transport's
+// handler took over (http/upgrade.hpp): frames in through its
+// message_reader (detail/message_reader.hpp: frames checked, messages
+// assembled), control frames answered, sends queued (detail/send_queue.hpp)
+// and written, the close handshake and keep-alive pings. Its deadlines are its transport's
 // (transport/transport.hpp): each write piece has write_timeout there, and
 // the one other deadline, the earliest of the close handshake's, the
 // message in progress's minimum rate and the keep-alive ping's, is set
@@ -28,6 +29,7 @@
 #include <bareasio/async/stop_token.hpp>
 #include <bareasio/http/upgrade.hpp>
 #include <bareasio/transport/data_rate.hpp>
+#include <bareasio/websocket/detail/message_reader.hpp>
 #include <bareasio/websocket/detail/send_queue.hpp>
 #include <bareasio/websocket/frame.hpp>
 #include <bareasio/websocket/message.hpp>
@@ -80,6 +82,7 @@ public:
     asio::awaitable<void> open(std::string response,
                                std::unique_ptr<message_compression> compression) {
         compression_ = std::move(compression);
+        reader_.set_compression(compression_.get());
         co_await conn_->take(*this);
         last_heard_ = now();
         pending_.bytes() = std::move(response);
@@ -105,8 +108,7 @@ public:
         if (ping_sent_ != time_point{}) ping_sent_ = now();
         if (delivered_) { // a cancelled receive() leaves its partial message
             delivered_ = false;
-            release_if_large(message_);
-            message_.clear();
+            reader_.clear_message();
         }
         for (;;) {
             if (status_ == status::closed || !conn_) co_return closed_message();
@@ -117,7 +119,7 @@ public:
                 partial_since_ = {}; // a whole message came: the rate check starts over
                 partial_rate_.reset();
                 delivered_ = true;
-                co_return websocket_message(message_kind_, message_);
+                co_return websocket_message(reader_.kind(), reader_.message());
             }
             if (got == step::closed) co_return closed_message();
             if (over_bound()) { // the client does not read what it asks for: wait
@@ -214,7 +216,7 @@ public:
         // not when the last sender handle goes.
         discard();
         writing_bytes_.clear();
-        release_if_large(message_);
+        reader_.release();
         release_if_large(deflated_);
         ended_.store(true, std::memory_order_release);
         enter(status::closed);
@@ -298,7 +300,7 @@ private:
 
     // Notes whether parse() stopped inside a frame or a message, and since when.
     void note_partial() {
-        const bool partial = in_frame_ || in_message_ || !conn_->received().empty();
+        const bool partial = reader_.partial() || !conn_->received().empty();
         if (!partial) {
             partial_since_ = {};
             partial_rate_.reset();
@@ -325,147 +327,44 @@ private:
         }
     }
 
-    // ---- frames in ----------------------------------------------------------------
+    // ---- frames in (detail/message_reader.hpp) ----------------------------------------
 
-    // Parses what has arrived: frames are consumed until a message is
+    // Parses what has arrived, acting on control frames, until a message is
     // whole, the socket closes, or more bytes are needed.
     step parse() {
+        using found = message_reader::found;
         for (;;) {
-            const std::span<char> bytes = conn_->received();
-            if (!in_frame_) {
-                if (!start_frame(std::string_view(bytes.data(), bytes.size()))) return outcome();
-                continue;
+            std::size_t used = 0;
+            const auto got = reader_.parse(conn_->received(), used);
+            conn_->consume(used);
+            partial_rate_.record({}, used);
+            switch (got.what) {
+            case found::more:
+                return step::more;
+            case found::message:
+                return step::message;
+            case found::ping:
+                if (status_ == status::open) answer_ping();
+                break;
+            case found::pong: // any byte heard already cleared the ping
+                break;
+            case found::close:
+                return peer_closed(got.code, got.reason);
+            case found::failure:
+                fail(got.code, got.reason);
+                return step::closed;
             }
-            const std::size_t n = static_cast<std::size_t>(
-                std::min<std::uint64_t>(frame_.length - frame_done_, bytes.size()));
-            if (n == 0 && frame_done_ < frame_.length) return step::more;
-            if (!take_payload(bytes.data(), n)) return step::closed;
-            if (frame_done_ < frame_.length) return step::more;
-            in_frame_ = false;
-            const step done = end_frame();
-            if (done != step::more) return done;
         }
     }
 
-    // After start_frame() stopped: more bytes needed, or the socket failed.
-    step outcome() const noexcept { return status_ == status::closed ? step::closed : step::more; }
-
-    // Parses the next frame header and checks it against the message in
-    // progress. False: incomplete, or the socket failed.
-    bool start_frame(std::string_view bytes) {
-        const frame_parse got = parse_frame_header(bytes, frame_, compression_ != nullptr);
-        if (got.status == frame_status::incomplete) return false;
-        if (got.status == frame_status::invalid)
-            return fail(close_code::protocol_error, got.reason);
-        const bool continuation = frame_.op == opcode::continuation;
-        if (continuation && frame_.rsv1)
-            return fail(close_code::protocol_error, "reserved bit set on a continuation frame");
-        if (!is_control(frame_.op) && continuation == !in_message_)
-            return fail(close_code::protocol_error, continuation
-                                                        ? "continuation frame without a message"
-                                                        : "new message before the last one ended");
-        if (!is_control(frame_.op) && frame_.length > options_.max_message_bytes - message_.size())
-            return fail(close_code::too_big, "message larger than the server accepts");
-        if (!is_control(frame_.op) && !continuation) begin_message(frame_.op, frame_.rsv1);
-        conn_->consume(got.size);
-        partial_rate_.record({}, got.size);
-        in_frame_ = true;
-        frame_done_ = 0;
-        control_.clear();
-        return true;
-    }
-
-    void begin_message(opcode op, bool compressed) {
-        in_message_ = true;
-        compressed_ = compressed;
-        message_kind_ =
-            op == opcode::text ? websocket_message::kind::text : websocket_message::kind::binary;
-        utf8_.reset();
-    }
-
-    // Unmasks and keeps `n` payload bytes; text is checked as it comes.
-    bool take_payload(char* at, std::size_t n) {
-        unmask(at, n, frame_.mask, frame_done_);
-        const std::string_view piece(at, n);
-        frame_done_ += n;
-        if (is_control(frame_.op)) {
-            control_.append(piece);
-        } else if (compressed_) {
-            if (!inflate(piece, false)) return false;
-        } else {
-            if (message_kind_ == websocket_message::kind::text && !utf8_.feed(piece))
-                return fail(close_code::invalid_payload, "text is not valid UTF-8");
-            message_.append(piece);
-        }
-        conn_->consume(n);
-        partial_rate_.record({}, n);
-        return true;
-    }
-
-    // Decompresses a piece of a compressed message into message_, checking
-    // its size and (for text) its UTF-8 as it comes.
-    bool inflate(std::string_view piece, bool end) {
-        const std::size_t before = message_.size();
-        const auto got = compression_->decompress(piece, end, message_, options_.max_message_bytes);
-        if (got == message_compression::result::too_big)
-            return fail(close_code::too_big, "message larger than the server accepts");
-        if (got == message_compression::result::corrupt)
-            return fail(close_code::invalid_payload, "compressed data is corrupt");
-        if (message_kind_ == websocket_message::kind::text &&
-            !utf8_.feed(std::string_view(message_).substr(before)))
-            return fail(close_code::invalid_payload, "text is not valid UTF-8");
-        return true;
-    }
-
-    step end_frame() {
-        switch (frame_.op) {
-        case opcode::ping:
-            if (status_ == status::open) answer_ping();
-            return step::more;
-        case opcode::pong:
-            return step::more; // any byte heard already cleared the ping
-        case opcode::close:
-            return peer_closed();
-        default:
-            break;
-        }
-        if (!frame_.fin) return step::more;
-        in_message_ = false;
-        if (compressed_ && !inflate({}, true)) return step::closed;
-        if (message_kind_ == websocket_message::kind::text && !utf8_.complete()) {
-            fail(close_code::invalid_payload, "text ends inside a UTF-8 character");
-            return step::closed;
-        }
-        return step::message;
-    }
-
-    // The client's close frame (RFC 6455 §5.5.1, §7.4): its code checked,
-    // answered with the same code while open, and the socket closed.
-    step peer_closed() {
-        std::uint16_t code = close_code::no_status;
-        std::string_view reason;
-        if (control_.size() == 1)
-            return fail_step(close_code::protocol_error, "close frame of 1 byte");
-        if (control_.size() >= 2) {
-            code = static_cast<std::uint16_t>(static_cast<unsigned char>(control_[0]) << 8 |
-                                              static_cast<unsigned char>(control_[1]));
-            reason = std::string_view(control_).substr(2);
-            if (!valid_close_code(code))
-                return fail_step(close_code::protocol_error, "invalid close code");
-            utf8_validator check;
-            if (!check.feed(reason) || !check.complete())
-                return fail_step(close_code::invalid_payload, "close reason is not valid UTF-8");
-        }
+    // The client's close (RFC 6455 §7.4): answered with the same code while
+    // open, and the socket closed.
+    step peer_closed(std::uint16_t code, std::string_view reason) {
         if (status_ == status::open) queue_close(code == close_code::no_status ? 0 : code, "");
         closed_code_ = code;
         closed_reason_.assign(reason);
         close_after_write_ = true; // the server closes TCP first (RFC 6455 §7.1.1)
         enter(status::closed);
-        return step::closed;
-    }
-
-    step fail_step(std::uint16_t code, const char* reason) {
-        fail(code, reason);
         return step::closed;
     }
 
@@ -577,7 +476,7 @@ private:
     // does not read costs one pong.
     void answer_ping() {
         if (pong_due_ && !writing_ && pending_.size() < options_.send_queue_bytes) seal();
-        pong_.swap(control_);
+        pong_.swap(reader_.control());
         pong_due_ = true;
         flush_due_ = true;
     }
@@ -711,16 +610,8 @@ private:
 
     // reading
     bool reading_ = false;
-    frame_header frame_;
-    bool in_frame_ = false;
-    std::uint64_t frame_done_ = 0; // payload bytes of frame_ read so far
-    bool in_message_ = false;
-    bool compressed_ = false; // the message in progress (RSV1 on its first frame)
-    websocket_message::kind message_kind_ = websocket_message::kind::text;
-    utf8_validator utf8_;
-    std::string message_;    // the message being assembled
-    bool delivered_ = false; // message_ was returned by the last receive()
-    std::string control_;    // a control frame's payload
+    message_reader reader_{options_.max_message_bytes};
+    bool delivered_ = false; // the reader's message was returned by the last receive()
     std::uint16_t closed_code_ = close_code::abnormal;
     std::string closed_reason_;
 
