@@ -1,8 +1,9 @@
 // websocket_session: one WebSocket's protocol engine over the connection a
 // handler took over (http/upgrade.hpp): frames in through its
 // message_reader (detail/message_reader.hpp: frames checked, messages
-// assembled), control frames answered, sends queued (detail/send_queue.hpp)
-// and written, the close handshake and keep-alive pings. Its deadlines are its transport's
+// assembled), control frames answered, frames out through its outbox
+// (detail/outbox.hpp: framed, bounded, batched) and written, the close
+// handshake and keep-alive pings. Its deadlines are its transport's
 // (transport/transport.hpp): each write piece has write_timeout there, and
 // the one other deadline, the earliest of the close handshake's, the
 // message in progress's minimum rate and the keep-alive ping's, is set
@@ -30,7 +31,7 @@
 #include <bareasio/http/upgrade.hpp>
 #include <bareasio/transport/data_rate.hpp>
 #include <bareasio/websocket/detail/message_reader.hpp>
-#include <bareasio/websocket/detail/send_queue.hpp>
+#include <bareasio/websocket/detail/outbox.hpp>
 #include <bareasio/websocket/frame.hpp>
 #include <bareasio/websocket/message.hpp>
 #include <bareasio/websocket/options.hpp>
@@ -83,9 +84,10 @@ public:
                                std::unique_ptr<message_compression> compression) {
         compression_ = std::move(compression);
         reader_.set_compression(compression_.get());
+        box_.set_compression(compression_.get());
         co_await conn_->take(*this);
         last_heard_ = now();
-        pending_.bytes() = std::move(response);
+        box_.raw(std::move(response));
         enter(status::open);
         if (stop_pending_ || conn_->stopping()) { // accepted while the server drains
             queue_close(close_code::going_away, "server shutting down");
@@ -93,8 +95,7 @@ public:
         }
         rearm();
         co_await flush();
-        if (pending_.empty())
-            send_queue().swap(writing_bytes_); // the 101's storage, not a message's
+        box_.forget_raw();
     }
 
     // ---- receiving -----------------------------------------------------------
@@ -114,7 +115,7 @@ public:
             if (status_ == status::closed || !conn_) co_return closed_message();
             const step got = parse();
             if (got == step::more) note_partial();
-            if (flush_due_) kick();
+            if (box_.has_output()) kick();
             if (got == step::message) {
                 partial_since_ = {}; // a whole message came: the rate check starts over
                 partial_rate_.reset();
@@ -155,7 +156,7 @@ public:
             if (!room) co_return false;
         }
         if (status_ != status::open) co_return false;
-        append_message(op, payload, nullptr);
+        box_.message(op, payload, nullptr);
         co_await flush();
         co_return true;
     }
@@ -166,7 +167,7 @@ public:
             if (!room) co_return false;
         }
         if (status_ != status::open) co_return false;
-        append_message(m.is_binary() ? opcode::binary : opcode::text, m.data(), &m.payload_);
+        box_.message(m.is_binary() ? opcode::binary : opcode::text, m.data(), &m.payload_);
         co_await flush();
         co_return true;
     }
@@ -214,10 +215,8 @@ public:
         conn_ = nullptr;
         // Nothing more is sent or read: what large messages left goes now,
         // not when the last sender handle goes.
-        discard();
-        writing_bytes_.clear();
+        box_.release();
         reader_.release();
-        release_if_large(deflated_);
         ended_.store(true, std::memory_order_release);
         enter(status::closed);
     }
@@ -245,7 +244,7 @@ public:
                 if (reading_ && now >= ping_sent_ + options_.ping_timeout) return drop();
             } else if (now >= last_heard_ + options_.ping_interval) {
                 ping_sent_ = now;
-                append_frame(opcode::ping, "");
+                box_.frame(opcode::ping, "");
                 write_in_background();
             }
         }
@@ -398,24 +397,10 @@ private:
         return websocket_message(websocket_message::kind::close, closed_reason_, closed_code_);
     }
 
-    // ---- frames out ---------------------------------------------------------------
+    // ---- frames out (detail/outbox.hpp) -------------------------------------------
 
-    // A buffer a large message grew is freed, so an idle socket holds little.
-    static void release_if_large(std::string& buffer) noexcept {
-        detail::release_if_large(buffer, send_queue::kept_capacity);
-    }
-
-    // What the socket holds to send: queued, being written, and the pong.
-    std::size_t queued() const noexcept {
-        return pending_.size() + in_flight_ + (pong_due_ ? pong_.size() + 2 : 0);
-    }
-    // A message of `size` may not be queued now (one larger than the whole
-    // bound still may, when nothing else is queued or being written).
-    bool full(std::size_t size) const noexcept {
-        const std::size_t q = queued();
-        return q != 0 && q + size > options_.send_queue_bytes;
-    }
-    bool over_bound() const noexcept { return conn_ && queued() > options_.send_queue_bytes; }
+    bool full(std::size_t size) const noexcept { return box_.full(size); }
+    bool over_bound() const noexcept { return conn_ && box_.over_bound(); }
 
     // Waits until the queue is written (or the socket closed).
     asio::awaitable<void> drained() {
@@ -442,73 +427,16 @@ private:
         co_return status_ == status::open;
     }
 
-    void append_frame(opcode op, std::string_view payload, bool compressed = false) {
-        append_header(op, payload.size(), compressed);
-        pending_.bytes().append(payload);
-    }
-    void append_header(opcode op, std::size_t size, bool compressed) {
-        char head[10];
-        pending_.bytes().append(head, write_frame_header(head, op, true, size, compressed));
-        flush_due_ = true;
-    }
+    // A ping's answer: only the latest while a write waits for the client.
+    void answer_ping() { box_.pong(reader_.control(), writing_); }
 
-    // A data message, compressed when the extension finds it worth it, or
-    // shared with other sockets when it is large and nothing changes it.
-    void append_message(opcode op, std::string_view payload,
-                        const send_queue::shared_bytes* shared) {
-        if (compression_ && compression_->worth_compressing(payload.size())) {
-            deflated_.clear();
-            compression_->compress(payload, deflated_);
-            append_frame(op, deflated_, true);
-            release_if_large(deflated_);
-        } else if (shared && payload.size() >= shared_at_least) {
-            append_header(op, payload.size(), false);
-            pending_.append(*shared);
-        } else {
-            append_frame(op, payload);
-        }
-    }
-    static constexpr std::size_t shared_at_least = 8 * 1024;
-
-    // Every ping is answered while the socket takes what it is sent; once
-    // it is backed up (a write waits for the client) only the latest ping
-    // is (RFC 6455 §5.5.3 allows it): a flood of pings from a client that
-    // does not read costs one pong.
-    void answer_ping() {
-        if (pong_due_ && !writing_ && pending_.size() < options_.send_queue_bytes) seal();
-        pong_.swap(reader_.control());
-        pong_due_ = true;
-        flush_due_ = true;
-    }
-
-    // The answer to the latest ping joins the queue (at a message boundary:
-    // this server sends every message in one frame).
-    void seal() {
-        if (!pong_due_) return;
-        pong_due_ = false;
-        append_frame(opcode::pong, pong_);
-    }
-
-    // A close frame: the code (0: none) and the reason. Nothing may follow it.
-    void queue_close(std::uint16_t code, std::string_view reason) {
-        seal();
-        std::string payload;
-        if (code != 0) {
-            payload += static_cast<char>(code >> 8);
-            payload += static_cast<char>(code & 0xFF);
-            payload.append(reason.substr(0, 123));
-        }
-        append_frame(opcode::close, payload);
-    }
-
-    bool has_output() const noexcept { return pong_due_ || !pending_.empty(); }
+    void queue_close(std::uint16_t code, std::string_view reason) { box_.close(code, reason); }
 
     // Writes the queue, unless another coroutine is writing (it takes
     // what was queued meanwhile). A failed write fails the connection. A
     // writer that is cancelled writes the queue first (writes are not
     // cancellable: a frame is never cut) and throws after.
     asio::awaitable<void> flush() {
-        flush_due_ = false;
         if (writing_ || !conn_) co_return;
         writing_ = true;
         writer_guard guard{*this};
@@ -517,30 +445,21 @@ private:
         const bool throws = co_await asio::this_coro::throw_if_cancelled();
         co_await asio::this_coro::throw_if_cancelled(false);
         std::error_code ec;
-        while (has_output() && !ec) {
-            seal();
-            writing_bytes_.swap(pending_);
-            in_flight_ = writing_bytes_.size();
+        while (box_.has_output() && !ec) {
+            const send_queue& batch = box_.take();
             written_.set(); // the queue has room again
-            ec = co_await write(writing_bytes_);
-            writing_bytes_.clear();
-            in_flight_ = 0;
+            ec = co_await write(batch);
+            box_.written();
         }
         co_await asio::this_coro::throw_if_cancelled(throws);
         guard.done = true;
         if (ec) {
-            discard();
+            box_.discard();
             lost();
             conn_->close();
         } else if (close_after_write_) {
             conn_->close();
         }
-    }
-
-    // Nothing more will reach the client.
-    void discard() noexcept {
-        pending_.clear();
-        pong_due_ = false;
     }
 
     // Ends a flush however it ends (bad_alloc included): the next writer may
@@ -550,9 +469,9 @@ private:
         bool done = false;
         ~writer_guard() {
             self.writing_ = false;
-            self.in_flight_ = 0;
+            self.box_.written();
             self.written_.set();
-            if (!done && self.has_output()) self.write_in_background();
+            if (!done && self.box_.has_output()) self.write_in_background();
         }
     };
 
@@ -575,17 +494,16 @@ private:
     // the socket takes it, else in a writer of the socket's own.
     void kick() {
         if (writing_ || !conn_) return;
-        seal();
-        flush_due_ = false;
-        if (pending_.empty()) return;
-        if (pending_.has_shared()) return write_in_background();
+        send_queue& pending = box_.unwritten();
+        if (pending.empty()) return;
+        if (pending.has_shared()) return write_in_background();
         std::error_code ec;
-        pending_.consume(conn_->write_now(pending_.bytes(), ec));
+        pending.consume(conn_->write_now(pending.bytes(), ec));
         if (ec) {
-            discard();
+            box_.discard();
             lost();
             conn_->close();
-        } else if (!pending_.empty()) {
+        } else if (!pending.empty()) {
             write_in_background();
         } else if (close_after_write_) {
             conn_->close();
@@ -618,14 +536,8 @@ private:
     std::unique_ptr<message_compression> compression_; // negotiated, or null
 
     // writing
-    send_queue pending_;        // frames queued
-    send_queue writing_bytes_;  // frames being written
-    std::size_t in_flight_ = 0; // of them, in all (held until the write ends)
-    std::string pong_;          // the latest ping's payload, to answer
-    bool pong_due_ = false;
-    std::string deflated_; // a message being compressed
-    bool writing_ = false;
-    bool flush_due_ = false;
+    outbox box_{options_.send_queue_bytes};
+    bool writing_ = false;      // a flush() is writing (the one writer)
     bool stop_pending_ = false; // stop() came before the socket was open
     std::atomic<bool> ended_{false};
     bool close_after_write_ = false;
