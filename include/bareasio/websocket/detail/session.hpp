@@ -1,20 +1,15 @@
 // websocket_session: one WebSocket's protocol engine over the connection a
-// handler took over (http/upgrade.hpp): frames in through its
-// message_reader (detail/message_reader.hpp: frames checked, messages
-// assembled), control frames answered, frames out through its outbox
-// (detail/outbox.hpp: framed, bounded, batched) and written, the close
-// handshake and keep-alive pings. Its deadlines are its transport's
-// (transport/transport.hpp): each write piece has write_timeout there, and
-// the one other deadline, the earliest of the close handshake's, the
-// message in progress's minimum rate and the keep-alive ping's, is set
-// there by rearm() and acted on by deadline_passed(). The websocket a handler holds and every websocket_sender share
-// it; the connection is reached through it only while the handler runs.
-//
-// States (status_, changed only by enter()):
-//   connecting  the handler has not accepted yet
-//   open        messages flow both ways
-//   closing     the server sent its close frame; the client's is awaited
-//   closed      both close frames passed, or the connection failed or ended
+// handler took over (http/upgrade.hpp). Its parts, each in detail/:
+//   message_reader  frames in: checked, unmasked, inflated, assembled
+//   outbox          frames out: framed, bounded, batched, the latest pong
+//   liveness        the close, message-rate and ping deadlines, as one
+// The session moves bytes between them and the connection, answers control
+// frames, runs the close handshake, and sets liveness's next deadline as
+// its transport's (transport/transport.hpp), where each write piece also
+// has write_timeout. The websocket a handler holds and every
+// websocket_sender share it; the connection is reached through it only
+// while the handler runs. Its state (websocket_state) changes only in
+// enter().
 //
 // One reader at a time (receive()); any number of senders: whoever finds
 // no write in progress writes, for itself and everyone queued behind it.
@@ -29,7 +24,7 @@
 #include <bareasio/async/event.hpp>
 #include <bareasio/async/stop_token.hpp>
 #include <bareasio/http/upgrade.hpp>
-#include <bareasio/transport/data_rate.hpp>
+#include <bareasio/websocket/detail/liveness.hpp>
 #include <bareasio/websocket/detail/message_reader.hpp>
 #include <bareasio/websocket/detail/outbox.hpp>
 #include <bareasio/websocket/frame.hpp>
@@ -64,7 +59,7 @@ class websocket_session final : public upgrade_hooks,
                                 public std::enable_shared_from_this<websocket_session> {
 public:
     using time_point = upgrade_hooks::time_point;
-    enum class status { connecting, open, closing, closed };
+    using status = websocket_state;
 
     websocket_session(upgradable_connection* conn, std::shared_ptr<const websocket_options> options)
         : conn_(conn), shared_options_(std::move(options)), options_(*shared_options_) {
@@ -86,7 +81,7 @@ public:
         reader_.set_compression(compression_.get());
         box_.set_compression(compression_.get());
         co_await conn_->take(*this);
-        last_heard_ = now();
+        live_.heard(now());
         box_.raw(std::move(response));
         enter(status::open);
         if (stop_pending_ || conn_->stopping()) { // accepted while the server drains
@@ -106,7 +101,7 @@ public:
         reading_ = true;
         reader_guard guard{reading_};
         // A ping sent while nobody read: its answer is read from now on.
-        if (ping_sent_ != time_point{}) ping_sent_ = now();
+        live_.reading(now());
         if (delivered_) { // a cancelled receive() leaves its partial message
             delivered_ = false;
             reader_.clear_message();
@@ -114,11 +109,11 @@ public:
         for (;;) {
             if (status_ == status::closed || !conn_) co_return closed_message();
             const step got = parse();
-            if (got == step::more) note_partial();
+            if (got == step::more)
+                live_.stopped(reader_.partial() || !conn_->received().empty(), now());
             if (box_.has_output()) kick();
             if (got == step::message) {
-                partial_since_ = {}; // a whole message came: the rate check starts over
-                partial_rate_.reset();
+                live_.whole();
                 delivered_ = true;
                 co_return websocket_message(reader_.kind(), reader_.message());
             }
@@ -137,8 +132,7 @@ public:
                 lost();
                 co_return closed_message();
             }
-            last_heard_ = now();
-            ping_sent_ = {};
+            live_.heard(now());
         }
     }
 
@@ -227,26 +221,22 @@ public:
     // ---- upgrade_hooks: the deadline and graceful stop ------------------------------
 
     // The transport found the deadline rearm() set passed: what it was for
-    // is done (the close handshake or the ping waited out: the socket is
-    // dropped; a message too slow: 1008; a quiet client: a ping), and the
-    // next is set. (A write's deadline the transport keeps itself.)
+    // is done (detail/liveness.hpp), and the next is set. (A write's
+    // deadline the transport keeps itself.)
     void deadline_passed(time_point now) override {
         if (!conn_) return;
-        if (status_ == status::closing && now >= close_sent_ + options_.close_timeout)
+        switch (live_.check(now, status_, reading_)) {
+        case liveness::due::drop:
             return drop();
-        if (trickling(now)) {
+        case liveness::due::too_slow:
             fail(close_code::policy_violation, "message arriving too slowly");
             return write_in_background();
-        }
-        if (options_.ping_interval.count() != 0 && status_ == status::open) {
-            if (ping_sent_ != time_point{}) {
-                // No answer: only a pending receive() would have read it.
-                if (reading_ && now >= ping_sent_ + options_.ping_timeout) return drop();
-            } else if (now >= last_heard_ + options_.ping_interval) {
-                ping_sent_ = now;
-                box_.frame(opcode::ping, "");
-                write_in_background();
-            }
+        case liveness::due::ping:
+            box_.frame(opcode::ping, "");
+            write_in_background();
+            break;
+        case liveness::due::nothing:
+            break;
         }
         rearm();
     }
@@ -269,43 +259,7 @@ private:
     // waits for, or none. Called where one may have come nearer; one that
     // moved later (a client heard from) is found by deadline_passed().
     void rearm() {
-        if (conn_) conn_->expires_at(next_deadline());
-    }
-    time_point next_deadline() const noexcept {
-        time_point at = time_point::max();
-        if (status_ == status::closing) at = close_sent_ + options_.close_timeout;
-        if (const auto slow = rate_deadline()) at = std::min(at, *slow);
-        if (options_.ping_interval.count() != 0 && status_ == status::open) {
-            if (ping_sent_ == time_point{})
-                at = std::min(at, last_heard_ + options_.ping_interval);
-            else if (reading_)
-                at = std::min(at, ping_sent_ + options_.ping_timeout);
-        }
-        return at;
-    }
-
-    // When a message (or frame) in progress falls below min_message_rate,
-    // while someone reads it: the rule of transport/data_rate.hpp.
-    std::optional<time_point> rate_deadline() const noexcept {
-        if (!reading_ || partial_since_ == time_point{}) return std::nullopt;
-        const auto allowed = partial_rate_.allowance(options_.min_message_rate);
-        if (allowed == rate_meter::duration::max()) return std::nullopt; // the check is off
-        return partial_since_ + allowed;
-    }
-    bool trickling(time_point now) const noexcept {
-        const auto slow = rate_deadline();
-        return slow && *slow <= now;
-    }
-
-    // Notes whether parse() stopped inside a frame or a message, and since when.
-    void note_partial() {
-        const bool partial = reader_.partial() || !conn_->received().empty();
-        if (!partial) {
-            partial_since_ = {};
-            partial_rate_.reset();
-        } else if (partial_since_ == time_point{}) {
-            partial_since_ = now();
-        }
+        if (conn_) conn_->expires_at(live_.next(status_, reading_));
     }
 
     struct reader_guard {
@@ -317,7 +271,7 @@ private:
     void enter(status next) {
         status_ = next;
         if (next == status::closing) {
-            close_sent_ = now();
+            live_.closing(now());
             rearm();
         }
         if (next == status::closing || next == status::closed) {
@@ -336,7 +290,7 @@ private:
             std::size_t used = 0;
             const auto got = reader_.parse(conn_->received(), used);
             conn_->consume(used);
-            partial_rate_.record({}, used);
+            live_.took(used);
             switch (got.what) {
             case found::more:
                 return step::more;
@@ -545,12 +499,7 @@ private:
     // ends and when the socket closes; whoever waits checks why.
     event written_;
 
-    // time
-    time_point partial_since_{}; // parse() stopped inside a frame or message
-    rate_meter partial_rate_;    // its bytes since then
-    time_point last_heard_{};
-    time_point ping_sent_{}; // none outstanding when zero
-    time_point close_sent_{};
+    liveness live_{options_}; // the close, message-rate and ping deadlines
 };
 
 } // namespace bareasio::detail
