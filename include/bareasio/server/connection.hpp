@@ -392,15 +392,9 @@ private:
             if (step.what == event_kind::message_complete) body_ = body_state::complete;
             if (!step.body.empty() || body_ == body_state::complete) co_return step.body;
             if (!out_.empty()) co_await flush();
-            const auto started = transport_.now();
-            transport_.expires_at(
-                started +
-                std::min<loop_clock::duration>(
-                    config_.body_timeout, body_rate_.allowance(config_.min_request_body_rate)));
             in_.prepare(false);
-            const std::error_code ec = co_await transport_.read(in_, out_);
-            body_rate_.record(transport_.now() - started, 0);
-            transport_.expires_never();
+            const std::error_code ec = co_await transport_.read(
+                in_, out_, config_.body_timeout, body_rate_, config_.min_request_body_rate);
             if (ec) fail_body(ec);
         }
     }

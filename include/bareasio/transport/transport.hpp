@@ -134,6 +134,20 @@ public:
         co_return read_outcome(ec);
     }
 
+    // Reads as read() does, within `timeout` and within what `meter` allows
+    // at `rate` (a request body), the rule writes follow: the meter
+    // accounts the wait on the peer, and the read deadline ends with it.
+    asio::awaitable<std::error_code> read(read_buffer& in, output_queue& spare,
+                                          std::chrono::milliseconds timeout, rate_meter& meter,
+                                          min_data_rate rate) {
+        const time_point started = now();
+        expires_at(started + std::min<duration>(timeout, meter.allowance(rate)));
+        const std::error_code ec = co_await read(in, spare);
+        meter.record(now() - started, 0);
+        expires_never();
+        co_return ec;
+    }
+
     // Starts a read with `handler` (the client watch), beside the owner's own.
     template <class Handler>
     void async_read_some(asio::mutable_buffer into, Handler&& handler) {
