@@ -551,6 +551,32 @@ TEST_CASE("the client watch: a pipelined request that arrives while a handler is
     CHECK(without_dates(client.received()) == ok("waited") + ok("next"));
 }
 
+TEST_CASE("the client watch: sweeps while its read is pending start no second read (each "
+          "would read into the same free space, and outlive the connection)") {
+    event go;
+    application app;
+    app.http_router.add({"GET"}, "/wait", [&](request&) -> awaitable<response> {
+        co_await go.wait();
+        co_return response{200, {}, text_writer("waited")};
+    });
+    test_app(app);
+    test::memory_server server(app);
+    auto client = server.connect();
+    client.send(get("/wait"));
+    for (int i = 0; i < 8; ++i) // the watch read starts at the second sweep
+        server.sweep();
+    client.send(get("/echo/one"));
+    server.poll(); // read by the watch; it watches again from the next sweep
+    client.send(get("/echo/two"));
+    server.poll();
+    go.set();
+    server.poll();
+    CHECK(without_dates(client.received()) == ok("waited") + ok("one") + ok("two"));
+    client.close();
+    server.poll();
+    CHECK(server.connections() == 0);
+}
+
 TEST_CASE("graceful stop: an idle connection closes; an in-flight request finishes with "
           "Connection: close and the pipelined ones behind it are not started") {
     int started = 0;

@@ -431,11 +431,15 @@ private:
     // Called by the sweeper while a handler (or a streaming body) runs.
     void watch_client() {
         if (body_ != body_state::complete) return; // the handler reads the socket itself
-        if (watch_.current() == watch_state::due) {
+        // Only a due watch starts a read: one already reading stays so, and
+        // a second read would share the first's free space (and could
+        // complete after the connection is gone).
+        const bool starts = watch_.current() == watch_state::due;
+        if (starts) {
             in_.acquire();          // given back while the handler runs
             if (in_.full()) return; // the client waits for us (back-pressure)
         }
-        if (watch_.on(watch_input::sweep) != watch_state::reading) return;
+        if (watch_.on(watch_input::sweep) != watch_state::reading || !starts) return;
         watch_.read_done().clear();
         // Into the free tail only: the handler may still hold views of earlier bytes.
         transport_.async_read_some(in_.free_space(), [this](std::error_code ec, std::size_t n) {
