@@ -8,7 +8,9 @@ divided by the server's CPU time, from /proc), beside plain requests per
 second; the database's CPU is shared, so the ratio is the figure.
 
 usage: techempower.py BUILD_DIR [--seconds 5] [--reps 3] [--tests /db,/fortunes]
-(needs postgresql-15, wrk, python3-uvicorn and python3-asyncpg)"""
+(BUILD_DIR: a release build with the examples, e.g. meson setup build-pg
+--buildtype=release -Dtests=false -Dexamples=true; needs postgresql-15,
+wrk, python3-uvicorn and python3-asyncpg)"""
 import argparse
 import os
 import re
