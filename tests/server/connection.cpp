@@ -528,15 +528,25 @@ TEST_CASE("the client watch: a client that hangs up while its handler waits canc
     CHECK(server.connections() == 0);
 }
 
-TEST_CASE("the client watch: a pipelined request that arrives while a handler is watched is kept "
-          "and answered") {
-    event go;
+namespace {
+
+// The test routes, and GET /wait, whose handler answers "waited" once `go` is set.
+application app_waiting_on(event& go) {
     application app;
-    app.http_router.add({"GET"}, "/wait", [&](request&) -> awaitable<response> {
+    app.http_router.add({"GET"}, "/wait", [&go](request&) -> awaitable<response> {
         co_await go.wait();
         co_return response{200, {}, text_writer("waited")};
     });
     test_app(app);
+    return app;
+}
+
+} // namespace
+
+TEST_CASE("the client watch: a pipelined request that arrives while a handler is watched is kept "
+          "and answered") {
+    event go;
+    application app = app_waiting_on(go);
     test::memory_server server(app);
     auto client = server.connect();
     client.send(get("/wait"));
@@ -554,12 +564,7 @@ TEST_CASE("the client watch: a pipelined request that arrives while a handler is
 TEST_CASE("the client watch: sweeps while its read is pending start no second read (each "
           "would read into the same free space, and outlive the connection)") {
     event go;
-    application app;
-    app.http_router.add({"GET"}, "/wait", [&](request&) -> awaitable<response> {
-        co_await go.wait();
-        co_return response{200, {}, text_writer("waited")};
-    });
-    test_app(app);
+    application app = app_waiting_on(go);
     test::memory_server server(app);
     auto client = server.connect();
     client.send(get("/wait"));
