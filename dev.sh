@@ -16,9 +16,10 @@ cd "$(dirname "$0")"
 
 # libhiredis-dev, libssl-dev: the seed's example shares its event through
 # Redis (--redis) and serves HTTPS (--tls-cert, --tls-key); libpq-dev: the
-# PostgreSQL module (pg::pool) and the TechEmpower example.
+# PostgreSQL module (pg::pool) and the TechEmpower example; libnghttp2-dev:
+# HTTP/2 (h2::serve, which the seed's page uses).
 packages=(meson ninja-build g++ pkg-config python3 libasio-dev node-llhttp nlohmann-json3-dev doctest-dev
-          zlib1g-dev libhiredis-dev libssl-dev libpq-dev ccache)
+          zlib1g-dev libhiredis-dev libssl-dev libpq-dev libnghttp2-dev ccache)
 # The tests also drive the examples with curl, behind Debian's nginx, with
 # the WebSocket clients of python3-websockets and python3-wsproto, and
 # against a real redis-server each test starts on a free port; HTTPS with
@@ -26,7 +27,7 @@ packages=(meson ninja-build g++ pkg-config python3 libasio-dev node-llhttp nlohm
 # the tests make and remove (postgresql-15); a CMake project built against
 # the installed bareasio (cmake).
 test_packages=(nginx-light curl python3-websockets python3-wsproto redis-server openssl testssl.sh
-               postgresql-15 cmake)
+               postgresql-15 cmake nghttp2-client python3-h2)
 
 install_missing() {
     local missing=() p

@@ -10,8 +10,8 @@
 //     ./event_toggle --port 9010 --redis redis://127.0.0.1:6379
 // With --tls-cert FILE --tls-key FILE it serves HTTPS (SIGHUP reloads them).
 #include <bareasio/bareasio.hpp>
+#include <bareasio/h2/serve.hpp>           // links libnghttp2 and OpenSSL
 #include <bareasio/redis/shared_event.hpp> // links hiredis
-#include <bareasio/tls/serve.hpp>          // links OpenSSL
 
 using namespace bareasio;
 using namespace std::chrono_literals;
@@ -75,5 +75,7 @@ int main(int argc, char** argv) {
                 return ctx.info<state>().toggled.connect(ctx.executor, redis_url);
             },
             [](lifespan_context& ctx) { return ctx.info<state>().toggled.close(); });
-    return tls::serve(app, config); // plain HTTP without --tls-cert
+    // HTTPS with --tls-cert (h2 or HTTP/1.1 by ALPN), else plain HTTP/1.1
+    // and HTTP/2 by prior knowledge, on the same port.
+    return h2::serve(app, config);
 }

@@ -11,6 +11,8 @@
 #include <bareasio/http/json.hpp>
 #if defined(BENCH_TLS) // bench_tls_server: the same with --tls-cert/--tls-key
 #include <bareasio/tls/serve.hpp>
+#elif defined(BENCH_H2) // bench_h2_server: the same with HTTP/2 (h2::serve)
+#include <bareasio/h2/serve.hpp>
 #endif
 
 #include <algorithm>
@@ -77,6 +79,8 @@ int main(int argc, char** argv) {
     });
 #if defined(BENCH_TLS)
     return tls::serve(app, config_from_args(argc, argv, {.port = 8080}));
+#elif defined(BENCH_H2)
+    return h2::serve(app, config_from_args(argc, argv, {.port = 8080}));
 #else
     return serve(app, config_from_args(argc, argv, {.port = 8080}));
 #endif

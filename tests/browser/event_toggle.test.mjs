@@ -1,7 +1,8 @@
 // End-to-end test of examples/event_toggle in Debian's headless Chromium:
 // the button reads "Set", a click POSTs /change_event and reloads into
 // "Clear", a second click back into "Set"; then SIGTERM must exit 0.
-// With --https the example serves HTTPS on a certificate made for the test.
+// With --https the example serves HTTPS on a certificate made for the test,
+// and the browser must have used HTTP/2 (ALPN h2); over http, HTTP/1.1.
 //     node event_toggle.test.mjs PATH/TO/event_toggle [--https]
 // Screenshots go to $SCREENSHOT_DIR (default: screenshots/ beside this file).
 import { mkdirSync } from 'node:fs';
@@ -22,6 +23,10 @@ async function main() {
         const pageErrors = [];
         const page = await openPage(context, `${scheme}://127.0.0.1:${port}/`, pageErrors);
         mkdirSync(shots, { recursive: true });
+        const protocol = await page.evaluate(
+            () => performance.getEntriesByType('navigation')[0].nextHopProtocol);
+        const expected = scheme === 'https' ? 'h2' : 'http/1.1';
+        check(protocol === expected, `the page came over ${protocol}, expected ${expected}`);
         let text = await buttonText(page);
         check(text === 'Set', `fresh page's button says "${text}", expected "Set"`);
         await page.screenshot({ path: join(shots, `event_toggle-${scheme}-set.png`) });
@@ -42,7 +47,8 @@ async function main() {
         await Promise.race([context.close().catch(() => {}), new Promise((r) => setTimeout(r, 3000))]);
     }
     await stopExample(server);
-    console.log(`event_toggle browser test over ${scheme}: Set -> Clear -> Set, clean SIGTERM exit ` +
+    console.log(`event_toggle browser test over ${scheme} (${scheme === 'https' ? 'h2' : 'HTTP/1.1'}): ` +
+        `Set -> Clear -> Set, clean SIGTERM exit ` +
         `(${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${shots})`);
     console.log('1 passed, 0 failed');
 }

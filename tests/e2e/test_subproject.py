@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """bareasio as a meson subproject of a user's project: both dependencies
-build and link (the seed example with its Redis event, header-only and
-separate), none of
+build and link (the seed example with its Redis event and HTTP/2,
+header-only and separate), none of
 bareasio's tests, examples or benchmarks are built or registered, and no
 library the user's project does not link is built.
 
@@ -14,13 +14,14 @@ import tempfile
 
 from e2e_support import check, summary
 
-# The seed example shares its event through Redis and serves HTTPS, so it
-# takes the Redis and TLS dependencies (bareasio's, hiredis, OpenSSL).
+# The seed example shares its event through Redis and serves HTTPS and
+# HTTP/2, so it takes the Redis and HTTP/2 dependencies (bareasio's,
+# hiredis, libnghttp2, and through HTTP/2's the TLS module and OpenSSL).
 USER_PROJECT = """project('user_app', 'cpp', default_options: ['cpp_std=c++20'])
 header_only = [dependency('bareasio-redis', fallback: 'bareasio'),
-               dependency('bareasio-tls', fallback: 'bareasio')]
+               dependency('bareasio-h2', fallback: 'bareasio')]
 separate = [dependency('bareasio-redis-separate', fallback: 'bareasio'),
-            dependency('bareasio-tls-separate', fallback: 'bareasio')]
+            dependency('bareasio-h2-separate', fallback: 'bareasio')]
 executable('app', 'app.cpp', dependencies: header_only)
 executable('app_separate', 'app.cpp', dependencies: separate)
 """

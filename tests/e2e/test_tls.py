@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """HTTPS: examples/event_toggle with --tls-cert/--tls-key, certificates made
 here with Debian's openssl. Python's ssl and curl get the page; TLS 1.2 and
-1.3 are accepted and older versions refused; ALPN picks http/1.1; plain
+1.3 are accepted and older versions refused; ALPN picks h2, else http/1.1
+(and tls::serve's examples only http/1.1); plain
 HTTP, garbage and stalled handshakes are dropped without delaying anyone;
 SIGHUP reloads the certificate (open connections go on; a broken key keeps
 the old one); missing or mismatched files exit 2 naming the file. Every
@@ -103,10 +104,13 @@ def versions_and_alpn(server, cert):
             check(False, f"{version.name} refused")
         except (ssl.SSLError, OSError):
             check(True, f"{version.name} refused")
+    # The seed's page serves HTTP/2 (h2::serve): ALPN prefers h2.
     with tls_socket(server.port, client_context(cert), ["h2", "http/1.1"]) as s:
+        check(s.selected_alpn_protocol() == "h2", f"ALPN picks h2 first ({s.selected_alpn_protocol()})")
+    with tls_socket(server.port, client_context(cert), ["http/1.1"]) as s:
         check(s.selected_alpn_protocol() == "http/1.1", f"ALPN picks http/1.1 ({s.selected_alpn_protocol()})")
-    with tls_socket(server.port, client_context(cert), ["h2"]) as s:
-        check(s.selected_alpn_protocol() is None, "ALPN without http/1.1: none agreed, still served")
+    with tls_socket(server.port, client_context(cert), ["spdy/3"]) as s:
+        check(s.selected_alpn_protocol() is None, "ALPN with nothing of ours: none agreed, still served")
 
 
 def bad_clients(server, cert):
@@ -267,6 +271,10 @@ def every_example(binaries, workdir, cert, key):
             _, status, _ = get(server.port, client_context(cert))
             check(status in (200, 302, 404) and "listening on https://" in server.log(),
                   f"{name} answers over HTTPS ({status})")
+            # tls::serve without HTTP/2: ALPN never agrees on h2.
+            with tls_socket(server.port, client_context(cert), ["h2", "http/1.1"]) as s:
+                check(s.selected_alpn_protocol() == "http/1.1",
+                      f"{name}: ALPN picks http/1.1 ({s.selected_alpn_protocol()})")
         finally:
             check(server.stop() == 0, f"{name} stops cleanly")
 

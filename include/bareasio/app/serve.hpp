@@ -42,6 +42,7 @@
 namespace bareasio {
 
 class loop_server;
+class second_protocol;
 class task_group;
 
 class app_server {
@@ -62,6 +63,12 @@ public:
         layer_factory_ = std::move(factory);
         scheme_ = std::move(scheme);
         on_sighup_ = std::move(on_sighup);
+    }
+
+    // Connections may switch to `protocol` (HTTP/2: h2::serve does this)
+    // before their first request. Call before run().
+    void use_protocol(std::shared_ptr<const second_protocol> protocol) {
+        protocol_ = std::move(protocol);
     }
 
     // Runs the whole lifespan on the calling thread, which is event loop 0;
@@ -96,6 +103,7 @@ private:
     bool handle_signals_ = false;
     stream_layer_factory layer_factory_; // none: sockets are served as they are
     std::string scheme_ = "http";
+    std::shared_ptr<const second_protocol> protocol_; // none: HTTP/1.1 only
     std::function<void()> on_sighup_;
     event stop_;
     std::mutex mutex_;

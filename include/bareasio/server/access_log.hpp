@@ -107,7 +107,7 @@ inline void format_access_line(std::string& out, const access_record& r, std::st
         detail::append_escaped(out, r.method);
         out.push_back(' ');
         detail::append_escaped(out, r.target);
-        out.append(r.version == 10 ? " HTTP/1.0" : " HTTP/1.1");
+        out.append(r.version == 10 ? " HTTP/1.0" : r.version == 20 ? " HTTP/2.0" : " HTTP/1.1");
     }
     out.append("\" ").append(std::to_string(r.status)).push_back(' ');
     if (r.body_bytes == 0)

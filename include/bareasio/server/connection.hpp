@@ -22,6 +22,10 @@
 // connection is closed), and its response is appended to the output queue,
 // which is written when no further request is already buffered, so the
 // responses to one read of pipelined requests leave in one write, in order.
+// HTTP/2 (when loop_context::second offers it): before its first request a
+// connection whose TLS handshake agreed on "h2", or whose client opened
+// with HTTP/2's preface, is given to that protocol, which serves it to
+// the end (server/second_protocol.hpp).
 // Graceful stop: an idle connection closes at once; a busy one finishes its
 // request, answers with Connection: close and closes; later pipelined
 // requests are not started.
@@ -184,6 +188,9 @@ private:
             const std::error_code ec = co_await transport_.handshake();
             if (ec) co_return false;
             phase_ = phase::idle;
+            if constexpr (stream_with_alpn<Stream>)
+                agreed_second_ = loop_.second && !loop_.second->alpn().empty() &&
+                                 transport_.next_layer().alpn() == loop_.second->alpn();
         }
         co_return true;
     }
@@ -193,7 +200,16 @@ private:
     // coroutine: a frame less per request.
     asio::awaitable<void> serve() {
         for (;;) {
-            if (!in_.empty()) {
+            const opening first = fresh_ ? opens_with() : opening::http1;
+            if (first == opening::second) {
+                co_await switch_protocol();
+                co_return;
+            }
+            if (first == opening::undecided && !in_.empty() && phase_ != phase::head)
+                enter(phase::head, config_.header_timeout); // part of a preface
+            if (first == opening::http1 && fresh_ && loop_.second && !says_http1())
+                break; // neither HTTP/1.x nor HTTP/2's preface: no 400 either can read
+            if (!in_.empty() && first == opening::http1) {
                 const event_kind what = parse_head();
                 if (what == event_kind::head_complete) {
                     const bool again = co_await handle_request();
@@ -223,6 +239,39 @@ private:
             break;
         }
         co_await flush();
+    }
+
+    // What the connection speaks, decided before its first request.
+    enum class opening { http1, second, undecided };
+    opening opens_with() const noexcept {
+        if (!loop_.second) return opening::http1;
+        if (agreed_second_) return opening::second;
+        const std::string_view preface = loop_.second->preface();
+        if (preface.empty()) return opening::http1;
+        const std::string_view got = in_.unparsed();
+        const std::size_t n = std::min(got.size(), preface.size());
+        if (got.substr(0, n) != preface.substr(0, n)) return opening::http1;
+        return n == preface.size() ? opening::second : opening::undecided;
+    }
+
+    // With HTTP/2 offered, a first line that is complete and names no
+    // HTTP/1 version (an HTTP/2 client's wrong preface, RFC 9113 §3.4) is
+    // not answered with an HTTP/1.1 400: the connection closes.
+    bool says_http1() const noexcept {
+        const std::string_view got = in_.unparsed();
+        const auto end = got.find('\n');
+        return end == std::string_view::npos ||
+               got.substr(0, end).find("HTTP/1.") != std::string_view::npos;
+    }
+
+    // Gives the connection to the second protocol (HTTP/2) until it ends.
+    asio::awaitable<void> switch_protocol() {
+        fresh_ = false;
+        phase_ = phase::handling;
+        transport_.expires_never();
+        const auto protocol = loop_.second; // kept while it serves
+        co_await protocol->serve(*this, loop_, peer_info{peer_, peer_trusted_, scheme_of<Stream>});
+        taken_ = nullptr;
     }
 
     // Parses what has arrived of the next head. Bytes of a head that is not
@@ -290,6 +339,7 @@ private:
     bool begin_request() {
         const request_head& head = request_.head();
         phase_ = phase::handling;
+        fresh_ = false;
         transport_.expires_never(); // the handler takes as long as it takes
         if (loop_.access) started_ = transport_.now();
         streamed_ = 0;
@@ -609,6 +659,8 @@ private:
     const server_config& config_;
     std::string peer_; // the TCP peer's address, once
     bool peer_trusted_ = false;
+    bool fresh_ = true;          // no request has begun: HTTP/2 may still take over
+    bool agreed_second_ = false; // TLS's ALPN chose the second protocol
     request request_;
     request_parser parser_;
     read_buffer in_;

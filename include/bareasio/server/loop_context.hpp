@@ -1,7 +1,8 @@
 // loop_context: what the connections of one event loop share: the config,
 // the clock its deadlines are measured in, the read-buffer pool, the
 // trusted proxies, the handler, the application's
-// info, the Date cache, the access log and the graceful-stop flag. The
+// info, the Date cache, the access log, the graceful-stop flag and the
+// second protocol (HTTP/2) if one is offered. The
 // server makes one per loop; tests and the fuzzer make their own to drive
 // connections without a listener.
 //     loop_context loop(config, handler, app.info_handle());
@@ -14,6 +15,7 @@
 #include <bareasio/http/shared_info.hpp>
 #include <bareasio/server/access_log.hpp>
 #include <bareasio/server/config.hpp>
+#include <bareasio/server/second_protocol.hpp>
 #include <bareasio/server/trusted_proxies.hpp>
 #include <bareasio/transport/buffer_pool.hpp>
 #include <bareasio/transport/clock.hpp>
@@ -53,6 +55,8 @@ struct loop_context {
     // The access log, when config->access_log names one; its timestamp and
     // line buffer are the loop's, so logging takes no lock but stdio's.
     std::shared_ptr<access_log> access;
+    // HTTP/2 when the server offers it (server/second_protocol.hpp).
+    std::shared_ptr<const second_protocol> second;
     access_time access_clock;
     std::string access_line;
 };

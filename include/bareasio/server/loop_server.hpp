@@ -52,6 +52,11 @@ public:
     // Accepted sockets go through `layer` (TLS) before they are served.
     // Call before start().
     void use_layer(std::unique_ptr<stream_layer> layer) { layer_ = std::move(layer); }
+    // Connections may switch to `protocol` (HTTP/2) before their first
+    // request. Call before start().
+    void use_protocol(std::shared_ptr<const second_protocol> protocol) {
+        loop_.second = std::move(protocol);
+    }
 
     // The bound port (useful with port 0).
     std::uint16_t port() const { return acceptor_.local_endpoint().port(); }

@@ -6,7 +6,8 @@
 //     cert->reload();               // SIGHUP: new handshakes use the new files
 // Defaults (Mozilla's "intermediate"): TLS 1.2 and 1.3 only; for TLS 1.2,
 // ECDHE with AES-GCM or ChaCha20-Poly1305; no renegotiation, no
-// compression; ALPN picks "http/1.1" when the client offers it.
+// compression; ALPN picks "http/1.1" when the client offers it, or "h2"
+// first for a certificate made with offers::h2_and_http1 (h2::serve).
 // The files must be regular files of at most max_file_bytes: a FIFO, a
 // device or a huge file in their place fails the load at once (opened
 // without blocking, then checked) instead of stalling whoever loads them.
@@ -43,9 +44,12 @@ public:
     // A PEM chain or key larger than this is refused (real ones are a few KiB).
     static constexpr std::size_t max_file_bytes = 1024 * 1024;
 
-    certificate(std::string cert_file, std::string key_file)
-        : cert_file_(std::move(cert_file)), key_file_(std::move(key_file)),
-          current_(load(cert_file_, key_file_)) {}
+    // The protocols ALPN may agree on, in our order of preference.
+    enum class offers { http1, h2_and_http1 };
+
+    certificate(std::string cert_file, std::string key_file, offers alpn = offers::http1)
+        : cert_file_(std::move(cert_file)), key_file_(std::move(key_file)), alpn_(alpn),
+          current_(load(cert_file_, key_file_, alpn_)) {}
 
     // The context for the next handshake; a connection keeps its own alive.
     std::shared_ptr<asio::ssl::context> current() const {
@@ -57,7 +61,7 @@ public:
     // reason is returned; empty on success.
     std::string reload() {
         try {
-            auto fresh = load(cert_file_, key_file_);
+            auto fresh = load(cert_file_, key_file_, alpn_);
             std::lock_guard lock(mutex_);
             current_ = std::move(fresh);
             return {};
@@ -111,14 +115,14 @@ private:
         return text;
     }
 
-    static std::shared_ptr<asio::ssl::context> load(const std::string& cert,
-                                                    const std::string& key) {
+    static std::shared_ptr<asio::ssl::context> load(const std::string& cert, const std::string& key,
+                                                    offers alpn) {
         const std::string chain = read_file(cert, "certificate");
         std::string secret = read_file(key, "key");
         const wiped_on_exit wipe{secret};
         auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
         auto* native = ctx->native_handle();
-        configure(native);
+        configure(native, alpn);
         std::error_code ec;
         ctx->use_certificate_chain(asio::buffer(chain), ec);
         if (ec) throw file_error("cannot use the TLS certificate " + cert + ": " + ec.message());
@@ -133,7 +137,7 @@ private:
 
     // Our defaults. A system policy that refuses them fails the load
     // rather than serving weaker TLS.
-    static void configure(SSL_CTX* native) {
+    static void configure(SSL_CTX* native, offers alpn) {
         if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1)
             throw std::runtime_error("OpenSSL refused TLS 1.2 as the minimum version");
         SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
@@ -143,20 +147,30 @@ private:
                         "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
                         "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305") != 1)
             throw std::runtime_error("OpenSSL accepts none of the TLS 1.2 ciphers");
-        SSL_CTX_set_alpn_select_cb(native, select_alpn, nullptr);
+        SSL_CTX_set_alpn_select_cb(
+            native, select_alpn,
+            const_cast<offers*>(alpn == offers::http1 ? &only_http1 : &h2_first));
         // A key protected by a passphrase fails to load, instead of OpenSSL
         // asking for the passphrase on the terminal.
         SSL_CTX_set_default_passwd_cb(native, [](char*, int, int, void*) { return -1; });
     }
 
-    // ALPN: "http/1.1" if the client offers it; otherwise no protocol is
-    // agreed and the handshake goes on (HTTP/1.1 is what is served).
+    // ALPN: the first of ours ("h2" when offered, then "http/1.1") that the
+    // client offers; otherwise no protocol is agreed and the handshake goes
+    // on (HTTP/1.1 is what is served). `arg` points at one of the two below.
+    static constexpr offers only_http1 = offers::http1;
+    static constexpr offers h2_first = offers::h2_and_http1;
     static int select_alpn(SSL*, const unsigned char** out, unsigned char* out_size,
-                           const unsigned char* offered, unsigned int offered_size, void*) {
-        static constexpr unsigned char ours[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+                           const unsigned char* offered, unsigned int offered_size, void* arg) {
+        static constexpr unsigned char http1[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+        static constexpr unsigned char both[] = {2,   'h', '2', 8,   'h', 't',
+                                                 't', 'p', '/', '1', '.', '1'};
+        const bool h2 = *static_cast<const offers*>(arg) == offers::h2_and_http1;
         unsigned char* chosen = nullptr;
-        if (SSL_select_next_proto(&chosen, out_size, ours, sizeof ours, offered, offered_size) !=
-            OPENSSL_NPN_NEGOTIATED)
+        // SSL_select_next_proto walks our list in order, so ours is the preference.
+        if (SSL_select_next_proto(&chosen, out_size, h2 ? both : http1,
+                                  h2 ? sizeof both : sizeof http1, offered,
+                                  offered_size) != OPENSSL_NPN_NEGOTIATED)
             return SSL_TLSEXT_ERR_NOACK;
         *out = chosen;
         return SSL_TLSEXT_ERR_OK;
@@ -164,6 +178,7 @@ private:
 
     const std::string cert_file_;
     const std::string key_file_;
+    const offers alpn_;
     mutable std::mutex mutex_;
     std::shared_ptr<asio::ssl::context> current_;
 };

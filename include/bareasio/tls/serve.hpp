@@ -20,8 +20,17 @@
 #include <bareasio/app/application.hpp>
 #include <bareasio/server/config.hpp>
 
+#include <memory>
+
+namespace bareasio {
+class second_protocol;
+}
+
 namespace bareasio::tls {
 
 int serve(const application& app, server_config config);
+// The same, also serving `second` (HTTP/2: h2::serve calls this).
+int serve(const application& app, server_config config,
+          std::shared_ptr<const second_protocol> second);
 
 } // namespace bareasio::tls

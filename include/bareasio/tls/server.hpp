@@ -21,6 +21,10 @@
 #include <memory>
 #include <string>
 
+namespace bareasio {
+class second_protocol;
+}
+
 namespace bareasio::tls {
 
 class server {
@@ -29,6 +33,10 @@ public:
     // naming a file that cannot be read or used (std::runtime_error if
     // OpenSSL refuses our defaults).
     server(const application& app, server_config config);
+    // The same, also serving `second` (HTTP/2: h2::serve passes it): ALPN
+    // offers its name first, and cleartext clients may open with its preface.
+    server(const application& app, server_config config,
+           std::shared_ptr<const second_protocol> second);
     ~server();
     server(const server&) = delete;
     server& operator=(const server&) = delete;

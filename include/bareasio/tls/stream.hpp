@@ -57,6 +57,14 @@ public:
 
     executor_type get_executor() noexcept { return socket_.get_executor(); }
     SSL* native_handle() noexcept { return ssl_.get(); } // null until the client's first bytes
+    // The protocol ALPN agreed on in the handshake ("h2", "http/1.1"), or "".
+    std::string_view alpn() const noexcept {
+        const unsigned char* name = nullptr;
+        unsigned int size = 0;
+        if (ssl_) SSL_get0_alpn_selected(ssl_.get(), &name, &size);
+        return name ? std::string_view(reinterpret_cast<const char*>(name), size)
+                    : std::string_view();
+    }
 
     // ---- the direct paths -------------------------------------------------
 

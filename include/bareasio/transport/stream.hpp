@@ -65,6 +65,12 @@ concept stream_with_scheme = byte_stream<S> && requires {
     { S::scheme } -> std::convertible_to<std::string_view>;
 };
 
+// A stream that says which protocol TLS's ALPN agreed on ("" for none).
+template <class S>
+concept stream_with_alpn = byte_stream<S> && requires(const S& s) {
+    { s.alpn() } -> std::convertible_to<std::string_view>;
+};
+
 // "https" for a stream that says so, else "http".
 template <byte_stream S>
 inline constexpr std::string_view scheme_of = [] {

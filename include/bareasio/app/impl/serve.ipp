@@ -143,6 +143,7 @@ BAREASIO_DECL void app_server::listen_all(server_list& servers, const loop_list&
             loop->get_executor(), config, app_.handler(), app_.info_handle()));
         srv.listen(shared);
         if (layer_factory_) srv.use_layer(layer_factory_(loop->get_executor(), config));
+        if (protocol_) srv.use_protocol(protocol_);
         config.port = srv.port();
     }
 }

@@ -6,6 +6,7 @@
 #include <bareasio/detail/asio_compat.hpp>
 #include <bareasio/detail/log.hpp>
 #include <bareasio/server/connection_registry.hpp>
+#include <bareasio/server/second_protocol.hpp>
 #include <bareasio/server/stream_layer.hpp>
 #include <bareasio/tls/certificate.hpp>
 #include <bareasio/tls/serve.hpp>
@@ -50,8 +51,10 @@ private:
 namespace bareasio::tls {
 
 struct server::impl {
-    impl(const application& app, server_config config)
-        : cert(load(config)), http(app, std::move(config)) {
+    impl(const application& app, server_config config,
+         std::shared_ptr<const second_protocol> second)
+        : cert(load(config, second)), http(app, std::move(config)) {
+        if (second) http.use_protocol(std::move(second));
         if (!cert) return;
         http.use_layer(
             [c = cert](const asio::any_io_executor& ex, const server_config&) {
@@ -67,9 +70,13 @@ struct server::impl {
     }
     static asio::awaitable<std::string> reload_on(impl* self) { co_return self->reload(); }
 
-    static std::shared_ptr<certificate> load(const server_config& config) {
+    static std::shared_ptr<certificate> load(const server_config& config,
+                                             const std::shared_ptr<const second_protocol>& second) {
         if (config.tls_cert.empty() && config.tls_key.empty()) return nullptr;
-        return std::make_shared<certificate>(config.tls_cert, config.tls_key);
+        const bool h2 = second && second->alpn() == "h2";
+        return std::make_shared<certificate>(config.tls_cert, config.tls_key,
+                                             h2 ? certificate::offers::h2_and_http1
+                                                : certificate::offers::http1);
     }
 
     std::string reload() {
@@ -89,7 +96,10 @@ struct server::impl {
 };
 
 server::server(const application& app, server_config config)
-    : impl_(std::make_unique<impl>(app, std::move(config))) {}
+    : impl_(std::make_unique<impl>(app, std::move(config), nullptr)) {}
+server::server(const application& app, server_config config,
+               std::shared_ptr<const second_protocol> second)
+    : impl_(std::make_unique<impl>(app, std::move(config), std::move(second))) {}
 server::~server() = default;
 
 void server::handle_signals(bool on) noexcept {
@@ -113,9 +123,14 @@ asio::awaitable<std::string> server::async_reload_certificate() {
 }
 
 int serve(const application& app, server_config config) {
+    return serve(app, std::move(config), nullptr);
+}
+
+int serve(const application& app, server_config config,
+          std::shared_ptr<const second_protocol> second) {
     std::optional<server> https;
     try {
-        https.emplace(app, std::move(config));
+        https.emplace(app, std::move(config), std::move(second));
     } catch (const std::exception& e) { // file_error names the file
         bareasio::detail::log_line(std::string("bareasio: ") + e.what());
         return 2;
