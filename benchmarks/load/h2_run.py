@@ -7,8 +7,8 @@ connections x 16 streams) and not (16 x 1). Requests per server-core-second
 CPU 1, the servers alternating in each repetition.
 
 usage: h2_run.py BUILD_DIR [--reps 3] [--requests 200000]
-(BUILD_DIR: a release build with -Dbenchmarks=true; needs nghttp2-client
-(h2load, nghttpd) and nginx-light)
+(BUILD_DIR: a release build with -Dbenchmarks=true; needs Debian's
+nghttp2-client (h2load), nghttp2-server (nghttpd) and nginx-light)
 """
 import argparse
 import os

@@ -199,17 +199,13 @@ private:
     // leaves, an error, or a stop. Heads are read here, not in a helper
     // coroutine: a frame less per request.
     asio::awaitable<void> serve() {
+        if (loop_.second) { // a protocol of its own, before the first request
+            const opening first = co_await sniff();
+            if (first == opening::second) co_await switch_protocol();
+            if (first != opening::http1) co_return;
+        }
         for (;;) {
-            const opening first = fresh_ ? opens_with() : opening::http1;
-            if (first == opening::second) {
-                co_await switch_protocol();
-                co_return;
-            }
-            if (first == opening::undecided && !in_.empty() && phase_ != phase::head)
-                enter(phase::head, config_.header_timeout); // part of a preface
-            if (first == opening::http1 && fresh_ && loop_.second && !says_http1())
-                break; // neither HTTP/1.x nor HTTP/2's preface: no 400 either can read
-            if (!in_.empty() && first == opening::http1) {
+            if (!in_.empty()) {
                 const event_kind what = parse_head();
                 if (what == event_kind::head_complete) {
                     const bool again = co_await handle_request();
@@ -241,10 +237,26 @@ private:
         co_await flush();
     }
 
-    // What the connection speaks, decided before its first request.
-    enum class opening { http1, second, undecided };
+    // What the connection speaks, decided before its first request (only
+    // when a second protocol is offered: plain servers never pay for it).
+    enum class opening { http1, second, undecided, closed };
+    asio::awaitable<opening> sniff() {
+        for (;;) {
+            opening first = opens_with();
+            // Neither HTTP/1.x nor HTTP/2's preface: no 400 either could read.
+            if (first == opening::http1 && !says_http1()) first = opening::closed;
+            if (first != opening::undecided) co_return first;
+            if (!in_.empty() && phase_ != phase::head)
+                enter(phase::head, config_.header_timeout); // part of a preface
+            else if (in_.empty())
+                enter(phase::idle, config_.keep_alive_timeout);
+            if (loop_.stopping() && phase_ == phase::idle) co_return opening::closed;
+            in_.prepare(phase_ == phase::idle);
+            if (co_await transport_.read(in_, out_)) co_return opening::closed;
+        }
+    }
+
     opening opens_with() const noexcept {
-        if (!loop_.second) return opening::http1;
         if (agreed_second_) return opening::second;
         const std::string_view preface = loop_.second->preface();
         if (preface.empty()) return opening::http1;
@@ -266,7 +278,6 @@ private:
 
     // Gives the connection to the second protocol (HTTP/2) until it ends.
     asio::awaitable<void> switch_protocol() {
-        fresh_ = false;
         phase_ = phase::handling;
         transport_.expires_never();
         const auto protocol = loop_.second; // kept while it serves
@@ -339,7 +350,6 @@ private:
     bool begin_request() {
         const request_head& head = request_.head();
         phase_ = phase::handling;
-        fresh_ = false;
         transport_.expires_never(); // the handler takes as long as it takes
         if (loop_.access) started_ = transport_.now();
         streamed_ = 0;
@@ -659,7 +669,6 @@ private:
     const server_config& config_;
     std::string peer_; // the TCP peer's address, once
     bool peer_trusted_ = false;
-    bool fresh_ = true;          // no request has begun: HTTP/2 may still take over
     bool agreed_second_ = false; // TLS's ALPN chose the second protocol
     request request_;
     request_parser parser_;

@@ -29,6 +29,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace bareasio::h2::detail {
 
@@ -42,6 +43,7 @@ public:
     static constexpr unsigned max_resets_per_second = 2 * max_concurrent_streams;
     static constexpr unsigned max_continuations = 64;
     static constexpr std::size_t remembered_streams = 256;
+    static constexpr std::size_t max_spare_streams = 16;
     // How often a connection with open streams checks their deadlines.
     static constexpr std::chrono::seconds check_interval{1};
 
@@ -68,7 +70,7 @@ private:
     asio::awaitable<void> read_loop();
     asio::awaitable<void> write_loop();
     bool finished() const noexcept;
-    void wake() { wake_.set(); }
+    void wake() { writer_wake_.notify(); }
     void go_away(std::uint32_t code);
     void arm_idle();
     void check_streams(upgrade_hooks::time_point now);
@@ -79,7 +81,8 @@ private:
     asio::awaitable<void> handle(std::shared_ptr<stream_state> s);
     asio::awaitable<void> respond(stream_state& s, response res);
     response failure_response(const stream_state& s, const std::exception_ptr& failure);
-    void handler_ended();
+    void handler_ended(std::shared_ptr<stream_state> s);
+    void recycle(std::shared_ptr<stream_state> s);
     void stream_closed(std::int32_t id);
     bool count_reset();
     bool headers_seen(std::int32_t id);
@@ -107,12 +110,15 @@ private:
     state state_ = state::open;
     bool reader_ended_ = false;
     bool writing_ = false; // a write waits for the peer: reading pauses
-    event wake_;           // the writer has something to do
+    waiter writer_wake_;   // the writer has something to do
     event written_;        // a held-up write completed
     event writer_done_;
     event handlers_done_; // no handler runs
     std::size_t handlers_ = 0;
     std::map<std::int32_t, std::shared_ptr<stream_state>> streams_;
+    std::vector<std::shared_ptr<stream_state>> spare_; // closed, for the next streams
+    std::vector<nghttp2_nv> nva_;                      // a response's headers, reused
+    std::vector<std::string> lowered_;                 // names lower-cased for nva_
     std::string out_;
     loop_clock::time_point reset_window_{};
     unsigned resets_ = 0;

@@ -15,12 +15,34 @@
 #include <asio/cancellation_signal.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace bareasio::h2::detail {
 
 class session;
+
+// One coroutine on the loop waiting for a change: notify() wakes it if it
+// waits, and costs nothing otherwise (its event is made at the first wait).
+class waiter {
+public:
+    void notify() {
+        if (!waiting_) return;
+        waiting_ = false;
+        event_->set();
+    }
+    asio::awaitable<void> wait() {
+        if (!event_) event_.emplace();
+        event_->clear();
+        waiting_ = true;
+        co_await event_->wait();
+    }
+
+private:
+    std::optional<event> event_;
+    bool waiting_ = false;
+};
 
 struct stream_state final : body_source, body_sink {
     // Where the stream is; changed only by the session.
@@ -33,8 +55,34 @@ struct stream_state final : body_source, body_sink {
 
     stream_state(session& owner, std::int32_t stream_id) : owner_(owner), id(stream_id) {}
 
+    // For another stream of the same connection: the buffers' capacity is
+    // kept (up to kept_capacity each), so a stream costs no allocation.
+    void reset(std::int32_t stream_id) {
+        id = stream_id;
+        at = phase::headers;
+        req.head().clear();
+        authority.clear();
+        header_bytes = 0;
+        continuations = 0;
+        trim(body_in);
+        trim(handed);
+        body_ended = false;
+        body_wait_since = {};
+        body_timed_out = false;
+        res.status = 200;
+        res.headers.clear();
+        res.body = {};
+        trim(out);
+        sent = 0;
+        out_ended = false;
+        stalled_since = {};
+        body_bytes = 0;
+        started = {};
+    }
+    static constexpr std::size_t kept_capacity = 4096;
+
     session& owner_;
-    const std::int32_t id;
+    std::int32_t id;
     phase at = phase::headers;
     request req;
     std::string authority;        // :authority, the Host when none is sent
@@ -46,7 +94,7 @@ struct stream_state final : body_source, body_sink {
     std::string body_in;
     std::string handed;
     bool body_ended = false; // the client's END_STREAM came
-    event body_ready;        // body_in grew, the body ended, timed out, or the stream closed
+    waiter body_ready;       // body_in grew, the body ended, timed out, or the stream closed
     // The handler waits for body bytes since then (body_timeout: 408).
     loop_clock::time_point body_wait_since{};
     bool body_timed_out = false;
@@ -57,7 +105,7 @@ struct stream_state final : body_source, body_sink {
     std::string out;
     std::size_t sent = 0;
     bool out_ended = false; // no more bytes will come: END_STREAM after them
-    event out_taken;        // `out` was framed (a streaming writer may go on)
+    waiter out_taken;       // `out` was framed (a streaming writer may go on)
     // Bytes wait for the client's window since then (write_timeout: reset).
     loop_clock::time_point stalled_since{};
     std::uint64_t body_bytes = 0;
@@ -69,6 +117,15 @@ struct stream_state final : body_source, body_sink {
     asio::awaitable<std::string_view> read_some() override;
     asio::awaitable<void> write(std::string_view chunk) override;
 
+private:
+    static void trim(std::string& s) {
+        if (s.capacity() > kept_capacity)
+            std::string().swap(s);
+        else
+            s.clear();
+    }
+
+public:
     // What the data provider frames next.
     std::string_view unsent() const noexcept {
         const std::string_view all =

@@ -125,8 +125,8 @@ inline asio::awaitable<void> session::run() {
     state_ = state::ending;
     for (auto& [id, s] : streams_) {
         s->at = stream_state::phase::closed;
-        s->body_ready.set();
-        s->out_taken.set();
+        s->body_ready.notify();
+        s->out_taken.notify();
         s->cancel.emit(asio::cancellation_type::terminal);
     }
     if (handlers_ > 0) co_await uncancellable(handlers_done_);
@@ -163,9 +163,8 @@ inline asio::awaitable<void> session::write_loop() {
     for (;;) {
         if (!nghttp2_session_want_write(h_)) {
             if (finished()) break;
-            wake_.clear();
             if (nghttp2_session_want_write(h_) || finished()) continue;
-            co_await wake_.wait();
+            co_await writer_wake_.wait();
             continue;
         }
         out_.clear();
@@ -239,7 +238,7 @@ inline void session::check_streams(upgrade_hooks::time_point now) {
         if (s->body_wait_since != loop_clock::time_point{} &&
             now - s->body_wait_since >= config_.body_timeout) {
             s->body_timed_out = true;
-            s->body_ready.set();
+            s->body_ready.notify();
         }
         const bool waits =
             s->at == stream_state::phase::responding && !s->unsent().empty() &&
@@ -269,7 +268,14 @@ inline stream_state* session::find(std::int32_t id) noexcept {
 // ---- requests ------------------------------------------------------------------
 
 inline void session::begin_stream(std::int32_t id) {
-    auto s = std::make_shared<stream_state>(*this, id);
+    std::shared_ptr<stream_state> s;
+    if (spare_.empty()) {
+        s = std::make_shared<stream_state>(*this, id);
+    } else {
+        s = std::move(spare_.back());
+        spare_.pop_back();
+        s->reset(id);
+    }
     request_head& head = s->req.head();
     head.version = 20;
     streams_.emplace(id, std::move(s));
@@ -324,10 +330,7 @@ inline void session::start_handler(const std::shared_ptr<stream_state>& s) {
     if (!req.prepare(s.get())) {
         asio::co_spawn(conn_.executor(),
                        respond(*s, error_response(400, "malformed request target")),
-                       [this, s](std::exception_ptr) {
-                           (void)s; // kept alive until its handler ends
-                           handler_ended();
-                       });
+                       [this, s](std::exception_ptr) mutable { handler_ended(std::move(s)); });
         return;
     }
     req.body().set_limit(config_.max_body_bytes);
@@ -335,11 +338,11 @@ inline void session::start_handler(const std::shared_ptr<stream_state>& s) {
         const auto origin = loop_.proxies.resolve(std::string(peer_.address), true, head.headers);
         req.set_client(origin.address, origin.scheme);
     }
-    asio::co_spawn(conn_.executor(), handle(s),
-                   asio::bind_cancellation_slot(s->cancel.slot(), [this, s](std::exception_ptr) {
-                       (void)s; // kept alive until its handler ends
-                       handler_ended();
-                   }));
+    asio::co_spawn(
+        conn_.executor(), handle(s),
+        asio::bind_cancellation_slot(s->cancel.slot(), [this, s](std::exception_ptr) mutable {
+            handler_ended(std::move(s));
+        }));
 }
 
 inline asio::awaitable<void> session::handle(std::shared_ptr<stream_state> s) {
@@ -371,10 +374,16 @@ inline response session::failure_response(const stream_state& s,
     return handler_failure_response(failure, [&](std::string_view what) { log_failure(s, what); });
 }
 
-inline void session::handler_ended() {
+inline void session::handler_ended(std::shared_ptr<stream_state> s) {
     if (--handlers_ == 0) handlers_done_.set();
+    if (s->at == stream_state::phase::closed) recycle(std::move(s));
     arm_idle();
     wake();
+}
+
+// A closed stream nobody else holds is kept for the connection's next one.
+inline void session::recycle(std::shared_ptr<stream_state> s) {
+    if (s.use_count() == 1 && spare_.size() < max_spare_streams) spare_.push_back(std::move(s));
 }
 
 // ---- responses ------------------------------------------------------------------
@@ -386,30 +395,40 @@ inline asio::awaitable<void> session::respond(stream_state& s, response res) {
     const bool has_body = status_allows_body(r.status) && !head_request;
     char status[4] = {};
     std::to_chars(status, status + 3, std::clamp(r.status, 100, 999));
-    std::vector<std::string> lowered; // names as HTTP/2 requires them
-    lowered.reserve(r.headers.size());
-    std::vector<nghttp2_nv> nva;
-    nva.reserve(r.headers.size() + 4);
-    nva.push_back(pair(":status", std::string_view(status, 3)));
+    // Names as HTTP/2 requires them: lower case (copied only when not).
+    std::size_t upper = 0;
+    for (const auto& f : r.headers)
+        upper += std::any_of(f.name.begin(), f.name.end(),
+                             [](unsigned char c) { return std::isupper(c) != 0; });
+    lowered_.resize(std::max(lowered_.size(), upper)); // no reallocation below
+    std::size_t next_lowered = 0;
+    nva_.clear();
+    nva_.push_back(pair(":status", std::string_view(status, 3)));
     bool has_type = false, has_date = false;
     for (const auto& f : r.headers) {
         if (f.name.empty() || connection_specific(f.name)) continue;
-        std::string& name = lowered.emplace_back(f.name);
-        std::transform(name.begin(), name.end(), name.begin(),
-                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        std::string_view name = f.name;
+        if (std::any_of(name.begin(), name.end(),
+                        [](unsigned char c) { return std::isupper(c) != 0; })) {
+            std::string& lower = lowered_[next_lowered++];
+            lower.assign(name);
+            std::transform(lower.begin(), lower.end(), lower.begin(),
+                           [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+            name = lower;
+        }
         has_type = has_type || name == "content-type";
         has_date = has_date || name == "date";
-        nva.push_back(pair(name, f.value));
+        nva_.push_back(pair(name, f.value));
     }
     if (!has_type && status_allows_body(r.status) && !r.body.content_type().empty())
-        nva.push_back(pair("content-type", r.body.content_type()));
-    if (!has_date) nva.push_back(pair("date", loop_.dates.get()));
+        nva_.push_back(pair("content-type", r.body.content_type()));
+    if (!has_date) nva_.push_back(pair("date", loop_.dates.get()));
     char length[24];
     const auto declared =
         r.body.type() == body_writer::kind::stream ? r.body.length() : r.body.data().size();
     if (declared && status_allows_body(r.status)) {
         const auto end = std::to_chars(length, length + sizeof length, *declared).ptr;
-        nva.push_back(pair("content-length", std::string_view(length, end - length)));
+        nva_.push_back(pair("content-length", std::string_view(length, end - length)));
     }
     const bool streaming = has_body && r.body.type() == body_writer::kind::stream;
     s.out_ended = !streaming;
@@ -422,8 +441,8 @@ inline asio::awaitable<void> session::respond(stream_state& s, response res) {
         nghttp2_session_consume_connection(h_, unread);
     s.body_in.clear();
     s.handed.clear();
-    if (nghttp2_submit_response(h_, s.id, nva.data(), nva.size(), has_body ? &provider : nullptr) !=
-        0) {
+    if (nghttp2_submit_response(h_, s.id, nva_.data(), nva_.size(),
+                                has_body ? &provider : nullptr) != 0) {
         log_access(s, r.status);
         co_return;
     }
@@ -457,7 +476,6 @@ inline asio::awaitable<void> session::write_body(stream_state& s, std::string_vi
     nghttp2_session_resume_data(h_, s.id);
     wake();
     while (s.out.size() - s.sent > stream_high_water) {
-        s.out_taken.clear();
         co_await s.out_taken.wait();
         if (s.at == stream_state::phase::closed)
             throw std::system_error(asio::error::connection_reset, "client reset the stream");
@@ -478,7 +496,7 @@ inline ssize_t session::on_read_body(nghttp2_session*, std::int32_t, std::uint8_
         if (s.res.body.type() != body_writer::kind::buffer) { // streaming: reuse its buffer
             s.out.clear();
             s.sent = 0;
-            s.out_taken.set();
+            s.out_taken.notify();
         }
         if (s.out_ended)
             *flags |= NGHTTP2_DATA_FLAG_EOF;
@@ -502,7 +520,6 @@ inline asio::awaitable<std::string_view> session::read_body(stream_state& s) {
         if (s.at == stream_state::phase::closed)
             throw std::system_error(asio::error::connection_reset, "client reset the stream");
         if (s.body_timed_out) throw http_error(408, "request body not received in time");
-        s.body_ready.clear();
         s.body_wait_since = conn_.now();
         co_await s.body_ready.wait();
         s.body_wait_since = {};
@@ -557,7 +574,7 @@ inline int session::on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, 
     const auto& s = it->second;
     if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0) {
         s->body_ended = true;
-        s->body_ready.set();
+        s->body_ready.notify();
     }
     if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST)
         self.start_handler(s);
@@ -607,7 +624,7 @@ inline int session::on_data_chunk(nghttp2_session*, std::uint8_t, std::int32_t i
         return 0;
     }
     s->body_in.append(reinterpret_cast<const char*>(data), size);
-    s->body_ready.set();
+    s->body_ready.notify();
     return 0;
 }
 
@@ -622,7 +639,7 @@ inline int session::on_stream_close(nghttp2_session*, std::int32_t id, std::uint
 inline void session::stream_closed(std::int32_t id) {
     const auto it = streams_.find(id);
     if (it == streams_.end()) return;
-    const auto s = std::move(it->second);
+    auto s = std::move(it->second);
     streams_.erase(it);
     const bool running = s->at == stream_state::phase::handling ||
                          (s->at == stream_state::phase::responding && !s->out_ended);
@@ -630,8 +647,8 @@ inline void session::stream_closed(std::int32_t id) {
     const std::size_t unread = s->body_in.size() + s->handed.size();
     if (unread > 0) nghttp2_session_consume_connection(h_, unread);
     s->body_in.clear();
-    s->body_ready.set();
-    s->out_taken.set();
+    s->body_ready.notify();
+    s->out_taken.notify();
     if (running)
         asio::post(conn_.executor(), [s] { s->cancel.emit(asio::cancellation_type::terminal); });
     arm_idle();
