@@ -320,6 +320,98 @@ def test_floods():
     check(rc == 0, f"the server survived the floods and stopped cleanly: {rc} {err[-500:]}")
 
 
+def test_responses_refused(port):
+    """What HTTP/2 cannot carry becomes a 500, as HTTP/1.1's serializer does."""
+    c = h.Connection(h.Target(port, False))
+    for stream, query in ((1, "code=103"), (3, "code=101"), (5, "code=200&bad=1"), (7, "code=204")):
+        c.headers(f"/status?{query}", stream=stream)
+        r = c.response(stream)
+        want = 204 if query == "code=204" else 500
+        check(r is not None and r[0] == want, f"/status?{query}: {r and r[0]} (want {want})")
+    c.close()
+
+
+def test_windows(port):
+    """A stream whose handler has not read its body does not hold the
+    connection's window: another stream's upload goes through. A response
+    sent while its request stays open ends the stream (RST_STREAM NO_ERROR)."""
+    c = h.Connection(h.Target(port, False))
+    c.headers("/count?ms=5000", "POST", end_stream=False)
+    c.send(h.frame(h.DATA, 0, 1, b"a" * 16384) * 3 + h.frame(h.DATA, 0, 1, b"a" * 16383))
+    time.sleep(0.2)
+    c.headers("/count", "POST", end_stream=False, stream=3)
+    sent, window = 0, 65535
+    while sent < window:
+        n = min(16384, window - sent)
+        c.send(h.frame(h.DATA, 0, 3, b"b" * n))
+        sent += n
+    total, deadline = 200000, time.monotonic() + 3
+    while sent < total and time.monotonic() < deadline:
+        f = c.read(deadline - time.monotonic())
+        if f is None:
+            break
+        if f[0] == h.WINDOW_UPDATE and f[2] in (0, 3):
+            if f[2] == 3:
+                window += struct.unpack(">I", f[3])[0]
+        while sent < min(window, total):
+            n = min(16384, min(window, total) - sent)
+            c.send(h.frame(h.DATA, 0, 3, b"b" * n))
+            sent += n
+    c.send(h.frame(h.DATA, h.END_STREAM, 3, b""))
+    r = c.response(3, timeout=3)
+    check(r is not None and r[2] == str(total).encode(),
+          f"another stream's 200 KB upload while stream 1 holds 64 KiB unread: {r and r[2]}")
+    c.close()
+    c = h.Connection(h.Target(port, False))
+    c.headers("/hello", "POST", end_stream=False)  # 405, its body never sent
+    reset, status = None, None
+    deadline = time.monotonic() + 5
+    while reset is None and time.monotonic() < deadline:
+        f = c.read(deadline - time.monotonic())
+        if f is None:
+            break
+        if f[0] == h.HEADERS and f[2] == 1:
+            status = dict(c.decoder.decode(f[3])).get(":status")
+        if f[0] == h.RST_STREAM and f[2] == 1:
+            reset = struct.unpack(">I", f[3])[0]
+    check(status == "405" and reset == h.NO_ERROR,
+          f"answered with the request still open: {status}, then RST_STREAM {reset}")
+    c.close()
+
+
+def test_header_timeout():
+    """A header block that never ends holds the whole connection: cut off."""
+    proc, port = start("--header-timeout-ms", "300")
+    try:
+        c = h.Connection(h.Target(port, False))
+        c.headers(flags=h.END_STREAM)  # no END_HEADERS, and no CONTINUATION
+        check(c.verdict(connection_error=h.ENHANCE_YOUR_CALM, timeout=5),
+              "an unfinished header block: GOAWAY ENHANCE_YOUR_CALM after header_timeout")
+        c.close()
+    finally:
+        rc, err = stop(proc)
+        check(rc == 0, f"stopped cleanly: {rc} {err[-300:]}")
+
+
+def test_trusted_proxy():
+    """X-Forwarded-For is believed from a trusted proxy only, as over HTTP/1.1."""
+    for trusted, expected in ((True, "203.0.113.7"), (False, "127.0.0.1")):
+        proc, port = start(*(["--trusted-proxy", "127.0.0.1"] if trusted else []))
+        try:
+            c = h.Connection(h.Target(port, False))
+            c.headers("/info", extra=[("x-forwarded-for", "203.0.113.7"),
+                                      ("x-forwarded-proto", "https")])
+            r = c.response(1)
+            info = json.loads(r[2]) if r else {}
+            check(info.get("client") == expected,
+                  f"trusted proxy {trusted}: the client is {info.get('client')}")
+            if trusted:
+                check(info.get("scheme") == "https", f"forwarded scheme: {info.get('scheme')}")
+            c.close()
+        finally:
+            stop(proc)
+
+
 def test_stalled_streams():
     """A body that does not come: 408 after body_timeout. A client that
     never opens its window: the stream is reset after write_timeout, and
@@ -364,11 +456,15 @@ def main():
             test_request(port)
             test_upload_flow_control(port)
             test_reset_cancels(port)
+            test_responses_refused(port)
+            test_windows(port)
         finally:
             for p in (proc, tls_proc):
                 rc, err = stop(p)
                 check(rc == 0, f"stopped cleanly: {rc} {err[-300:]}")
     test_access_log()
+    test_trusted_proxy()
+    test_header_timeout()
     test_stalled_streams()
     test_sigterm_with_streams()
     test_floods()

@@ -1,7 +1,7 @@
 // The server the HTTP/2 tests drive (tests/conformance/h2_conformance.py,
 // tests/e2e/test_h2.py): h2::serve with routes that show what a stream's
-// handler saw and did. --body-timeout-ms and --write-timeout-ms set those
-// limits of server_config.
+// handler saw and did. --body-timeout-ms, --write-timeout-ms and
+// --header-timeout-ms set those limits of server_config.
 //   any  /                reads the whole body, then answers "root" (h2spec's path)
 //   GET  /hello           "hello" (HEAD too)
 //   POST /echo            the body back (text_reader: 413 past max_body_bytes)
@@ -13,6 +13,7 @@
 //   GET  /slow?ms=N       answers after N ms (ends early when the server stops)
 //   GET  /cancelled       how many /slow handlers were cancelled
 //   GET  /fail            a handler that throws (500)
+//   GET  /status?code=N   a response of status N; with &bad=1 a header with a line break
 #include <bareasio/bareasio.hpp>
 #include <bareasio/h2/serve.hpp>
 #include <bareasio/http/json.hpp>
@@ -112,6 +113,12 @@ awaitable<response> cancelled(request& req) {
     co_return response{200, {}, text_writer(std::to_string(req.info<state>().cancelled->load()))};
 }
 
+awaitable<response> status(request& req) {
+    response res(static_cast<int>(number(req, "code", 200)));
+    if (req.query().get("bad")) res.headers.add("x-bad", "a\r\nb");
+    co_return res;
+}
+
 awaitable<response> fail(request&) {
     throw std::runtime_error("on purpose");
     co_return response{200};
@@ -131,12 +138,16 @@ int main(int argc, char** argv) {
     app.http_router.add({"GET"}, "/slow", slow);
     app.http_router.add({"GET"}, "/cancelled", cancelled);
     app.http_router.add({"GET"}, "/fail", fail);
-    long body_timeout_ms = 10'000, write_timeout_ms = 10'000;
+    app.http_router.add({"GET"}, "/status", status);
+    long body_timeout_ms = 10'000, write_timeout_ms = 10'000, header_timeout_ms = 10'000;
     auto config = config_from_args(
         argc, argv, {.port = 9020},
         {cli_option("--body-timeout-ms", body_timeout_ms, "MS", "server_config::body_timeout"),
-         cli_option("--write-timeout-ms", write_timeout_ms, "MS", "server_config::write_timeout")});
+         cli_option("--write-timeout-ms", write_timeout_ms, "MS", "server_config::write_timeout"),
+         cli_option("--header-timeout-ms", header_timeout_ms, "MS",
+                    "server_config::header_timeout")});
     config.body_timeout = std::chrono::milliseconds(body_timeout_ms);
     config.write_timeout = std::chrono::milliseconds(write_timeout_ms);
+    config.header_timeout = std::chrono::milliseconds(header_timeout_ms);
     return h2::serve(app, config);
 }

@@ -281,8 +281,11 @@ private:
         phase_ = phase::handling;
         transport_.expires_never();
         const auto protocol = loop_.second; // kept while it serves
+        struct untake { // however serve() ends, the sweeper stops calling its hooks
+            upgrade_hooks*& taken;
+            ~untake() { taken = nullptr; }
+        } guard{taken_};
         co_await protocol->serve(*this, loop_, peer_info{peer_, peer_trusted_, scheme_of<Stream>});
-        taken_ = nullptr;
     }
 
     // Parses what has arrived of the next head. Bytes of a head that is not

@@ -80,6 +80,7 @@ private:
     void start_handler(const std::shared_ptr<stream_state>& s);
     asio::awaitable<void> handle(std::shared_ptr<stream_state> s);
     asio::awaitable<void> respond(stream_state& s, response res);
+    static std::string unsendable(const response& res);
     response failure_response(const stream_state& s, const std::exception_ptr& failure);
     void handler_ended(std::shared_ptr<stream_state> s);
     void recycle(std::shared_ptr<stream_state> s);

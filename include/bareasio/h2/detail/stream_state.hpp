@@ -76,6 +76,7 @@ struct stream_state final : body_source, body_sink {
         sent = 0;
         out_ended = false;
         stalled_since = {};
+        answered_at = {};
         body_bytes = 0;
         started = {};
     }
@@ -108,6 +109,8 @@ struct stream_state final : body_source, body_sink {
     waiter out_taken;       // `out` was framed (a streaming writer may go on)
     // Bytes wait for the client's window since then (write_timeout: reset).
     loop_clock::time_point stalled_since{};
+    // Answered, with the request still open, since then (then declined).
+    loop_clock::time_point answered_at{};
     std::uint64_t body_bytes = 0;
 
     asio::cancellation_signal cancel;

@@ -40,9 +40,20 @@ std::string_view view(const std::uint8_t* p, std::size_t n) noexcept {
 
 // Headers of HTTP/1.1's connection management: never sent over HTTP/2.
 bool connection_specific(std::string_view name) noexcept {
-    return iequals(name, "connection") || iequals(name, "keep-alive") ||
+    return iequals(name, "connection") || iequals(name, "keep-alive") || iequals(name, "te") ||
            iequals(name, "proxy-connection") || iequals(name, "transfer-encoding") ||
            iequals(name, "upgrade") || iequals(name, "content-length");
+}
+
+// No exception may unwind through nghttp2's C frames: one (out of memory)
+// fails the session instead, which then closes.
+template <class F>
+auto guarded(F&& f) noexcept -> decltype(f()) {
+    try {
+        return f();
+    } catch (...) {
+        return NGHTTP2_ERR_CALLBACK_FAILURE;
+    }
 }
 
 nghttp2_nv pair(std::string_view name, std::string_view value) noexcept {
@@ -110,14 +121,17 @@ inline asio::awaitable<void> session::run() {
     co_await asio::this_coro::throw_if_cancelled(false);
     co_await conn_.take(*this);
     if (!start_session()) co_return;
+    if (conn_.stopping()) go_away(NGHTTP2_NO_ERROR); // it began while the server drained
     asio::co_spawn(conn_.executor(), write_loop(), [this](std::exception_ptr) {
         conn_.close();
+        writing_ = false; // however it ended, the reader must not wait for it
+        written_.set();
         writer_done_.set();
     });
     arm_idle();
     try {
         co_await read_loop();
-    } catch (const std::system_error&) { // the drain deadline cancelled a wait
+    } catch (...) { // the drain deadline cancelled a wait, or out of memory
     }
     reader_ended_ = true;
     wake();
@@ -129,7 +143,8 @@ inline asio::awaitable<void> session::run() {
         s->out_taken.notify();
         s->cancel.emit(asio::cancellation_type::terminal);
     }
-    if (handlers_ > 0) co_await uncancellable(handlers_done_);
+    while (handlers_ > 0)
+        co_await uncancellable(handlers_done_);
 }
 
 // Feeds nghttp2 what arrives, until the peer leaves, breaks the protocol
@@ -230,11 +245,29 @@ inline void session::deadline_passed(upgrade_hooks::time_point now) {
 }
 
 // A handler that waited body_timeout for body bytes gets a 408; a stream
-// whose bytes waited write_timeout for the client's window is reset.
+// whose bytes waited write_timeout for the client's window is reset; a
+// header block unfinished after header_timeout ends the connection; a
+// stream answered while its request stays open is closed a check later.
 inline void session::check_streams(upgrade_hooks::time_point now) {
     const bool connection_shut = nghttp2_session_get_remote_window_size(h_) <= 0;
-    std::vector<std::int32_t> stalled;
+    std::vector<std::int32_t> stalled, answered;
     for (const auto& [id, s] : streams_) {
+        // A header block cut off: no other frame may come meanwhile, so
+        // the whole connection waits on it (a slowloris): cut it off.
+        if (s->at == stream_state::phase::headers && now - s->started >= config_.header_timeout) {
+            go_away(NGHTTP2_ENHANCE_YOUR_CALM);
+            return;
+        }
+        // Answered while the client still holds its request open: after a
+        // check_interval the rest is declined (RFC 9113 §8.1, NO_ERROR).
+        const bool done = s->at == stream_state::phase::responding && s->out_ended &&
+                          s->unsent().empty() && !s->body_ended;
+        if (!done)
+            s->answered_at = {};
+        else if (s->answered_at == loop_clock::time_point{})
+            s->answered_at = now;
+        else
+            answered.push_back(id);
         if (s->body_wait_since != loop_clock::time_point{} &&
             now - s->body_wait_since >= config_.body_timeout) {
             s->body_timed_out = true;
@@ -253,7 +286,9 @@ inline void session::check_streams(upgrade_hooks::time_point now) {
     }
     for (const auto id : stalled)
         nghttp2_submit_rst_stream(h_, NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL);
-    if (!stalled.empty()) wake();
+    for (const auto id : answered)
+        nghttp2_submit_rst_stream(h_, NGHTTP2_FLAG_NONE, id, NGHTTP2_NO_ERROR);
+    if (!stalled.empty() || !answered.empty()) wake();
 }
 
 inline void session::stop() {
@@ -278,6 +313,7 @@ inline void session::begin_stream(std::int32_t id) {
     }
     request_head& head = s->req.head();
     head.version = 20;
+    s->started = conn_.now(); // its header block's start (header_timeout)
     streams_.emplace(id, std::move(s));
     arm_idle();
 }
@@ -325,7 +361,7 @@ inline void session::start_handler(const std::shared_ptr<stream_state>& s) {
     req.set_client(peer_.address, peer_.scheme);
     s->at = stream_state::phase::handling;
     s->started = conn_.now();
-    ++handlers_;
+    if (handlers_++ == 0) handlers_done_.clear();
     arm_idle();
     if (!req.prepare(s.get())) {
         asio::co_spawn(conn_.executor(),
@@ -335,7 +371,7 @@ inline void session::start_handler(const std::shared_ptr<stream_state>& s) {
     }
     req.body().set_limit(config_.max_body_bytes);
     if (peer_.trusted) {
-        const auto origin = loop_.proxies.resolve(std::string(peer_.address), true, head.headers);
+        const auto origin = loop_.proxies.resolve(peer_.address, true, head.headers);
         req.set_client(origin.address, origin.scheme);
     }
     asio::co_spawn(
@@ -389,12 +425,16 @@ inline void session::recycle(std::shared_ptr<stream_state> s) {
 // ---- responses ------------------------------------------------------------------
 
 inline asio::awaitable<void> session::respond(stream_state& s, response res) {
+    if (const std::string why = unsendable(res); !why.empty()) {
+        log_failure(s, why);
+        res = error_response(500, "", nullptr);
+    }
     s.res = std::move(res);
     const response& r = s.res;
     const bool head_request = s.req.method() == "HEAD";
     const bool has_body = status_allows_body(r.status) && !head_request;
     char status[4] = {};
-    std::to_chars(status, status + 3, std::clamp(r.status, 100, 999));
+    std::to_chars(status, status + 3, r.status);
     // Names as HTTP/2 requires them: lower case (copied only when not).
     std::size_t upper = 0;
     for (const auto& f : r.headers)
@@ -437,12 +477,12 @@ inline asio::awaitable<void> session::respond(stream_state& s, response res) {
     provider.read_callback = on_read_body;
     s.at = stream_state::phase::responding;
     // What the handler left of the body is not read now (see on_data_chunk).
-    if (const auto unread = s.body_in.size() + s.handed.size(); unread > 0)
-        nghttp2_session_consume_connection(h_, unread);
     s.body_in.clear();
     s.handed.clear();
     if (nghttp2_submit_response(h_, s.id, nva_.data(), nva_.size(),
                                 has_body ? &provider : nullptr) != 0) {
+        nghttp2_submit_rst_stream(h_, NGHTTP2_FLAG_NONE, s.id, NGHTTP2_INTERNAL_ERROR);
+        wake();
         log_access(s, r.status);
         co_return;
     }
@@ -454,15 +494,33 @@ inline asio::awaitable<void> session::respond(stream_state& s, response res) {
     }
     try {
         co_await r.body.producer()(s);
+        if (const auto length = r.body.length(); length && *length != s.body_bytes)
+            throw std::length_error("streaming writer wrote " + std::to_string(s.body_bytes) +
+                                    " bytes after declaring " + std::to_string(*length));
     } catch (const std::exception& e) {
         if (s.at != stream_state::phase::closed && !loop_.stopping()) log_failure(s, e.what());
-        if (s.at != stream_state::phase::closed)
+        if (s.at != stream_state::phase::closed) // cut short: the client must not take it whole
             nghttp2_submit_rst_stream(h_, NGHTTP2_FLAG_NONE, s.id, NGHTTP2_INTERNAL_ERROR);
     }
     s.out_ended = true;
     if (s.at != stream_state::phase::closed) nghttp2_session_resume_data(h_, s.id);
     wake();
     log_access(s, r.status);
+}
+
+// Why `res` cannot be sent over HTTP/2 (empty: it can): a 1xx or 101 as
+// the final response, a field name empty or a pseudo-header, a CR, LF or
+// NUL in a name or value (HTTP/1.1's serializer refuses the same).
+inline std::string session::unsendable(const response& res) {
+    if (res.status < 200 || res.status > 999)
+        return "status " + std::to_string(res.status) + " cannot end an HTTP/2 response";
+    constexpr std::string_view forbidden("\r\n\0", 3);
+    for (const auto& f : res.headers)
+        if (f.name.empty() || f.name.front() == ':' ||
+            f.name.find_first_of(forbidden) != std::string::npos ||
+            f.value.find_first_of(forbidden) != std::string::npos)
+            return "header '" + f.name + "' has an empty name, a ':' or a line break";
+    return {};
 }
 
 // A streaming writer's chunk: framed as the stream's window allows; the
@@ -487,23 +545,25 @@ inline asio::awaitable<void> session::write_body(stream_state& s, std::string_vi
 inline ssize_t session::on_read_body(nghttp2_session*, std::int32_t, std::uint8_t* buf,
                                      std::size_t length, std::uint32_t* flags,
                                      nghttp2_data_source* source, void*) {
-    auto& s = *static_cast<stream_state*>(source->ptr);
-    const std::string_view rest = s.unsent();
-    const std::size_t n = std::min(length, rest.size());
-    std::memcpy(buf, rest.data(), n);
-    s.sent += n;
-    if (n == rest.size()) {
-        if (s.res.body.type() != body_writer::kind::buffer) { // streaming: reuse its buffer
-            s.out.clear();
-            s.sent = 0;
-            s.out_taken.notify();
+    return guarded([&]() -> ssize_t {
+        auto& s = *static_cast<stream_state*>(source->ptr);
+        const std::string_view rest = s.unsent();
+        const std::size_t n = std::min(length, rest.size());
+        std::memcpy(buf, rest.data(), n);
+        s.sent += n;
+        if (n == rest.size()) {
+            if (s.res.body.type() != body_writer::kind::buffer) { // streaming: reuse its buffer
+                s.out.clear();
+                s.sent = 0;
+                s.out_taken.notify();
+            }
+            if (s.out_ended)
+                *flags |= NGHTTP2_DATA_FLAG_EOF;
+            else if (n == 0)
+                return NGHTTP2_ERR_DEFERRED;
         }
-        if (s.out_ended)
-            *flags |= NGHTTP2_DATA_FLAG_EOF;
-        else if (n == 0)
-            return NGHTTP2_ERR_DEFERRED;
-    }
-    return static_cast<ssize_t>(n);
+        return static_cast<ssize_t>(n);
+    });
 }
 
 // ---- request bodies ----------------------------------------------------------------
@@ -512,7 +572,8 @@ inline ssize_t session::on_read_body(nghttp2_session*, std::int32_t, std::uint8_
 // before opens again now.
 inline asio::awaitable<std::string_view> session::read_body(stream_state& s) {
     if (!s.handed.empty()) {
-        if (s.at != stream_state::phase::closed) nghttp2_session_consume(h_, s.id, s.handed.size());
+        if (s.at != stream_state::phase::closed)
+            nghttp2_session_consume_stream(h_, s.id, s.handed.size());
         s.handed.clear();
         wake();
     }
@@ -531,54 +592,62 @@ inline asio::awaitable<std::string_view> session::read_body(stream_state& s) {
 // ---- nghttp2's callbacks ---------------------------------------------------------
 
 inline int session::on_begin_headers(nghttp2_session*, const nghttp2_frame* frame, void* user) {
-    auto& self = *static_cast<session*>(user);
-    if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST)
-        self.begin_stream(frame->hd.stream_id);
-    return 0;
+    return guarded([&]() -> int {
+        auto& self = *static_cast<session*>(user);
+        if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST)
+            self.begin_stream(frame->hd.stream_id);
+        return 0;
+    });
 }
 
 inline int session::on_header(nghttp2_session*, const nghttp2_frame* frame,
                               const std::uint8_t* name, std::size_t name_size,
                               const std::uint8_t* value, std::size_t value_size, std::uint8_t,
                               void* user) {
-    auto& self = *static_cast<session*>(user);
-    stream_state* s = self.find(frame->hd.stream_id);
-    if (!s || s->at != stream_state::phase::headers) return 0; // trailers: ignored
-    return self.add_header(*s, view(name, name_size), view(value, value_size));
+    return guarded([&]() -> int {
+        auto& self = *static_cast<session*>(user);
+        stream_state* s = self.find(frame->hd.stream_id);
+        if (!s || s->at != stream_state::phase::headers) return 0; // trailers: ignored
+        return self.add_header(*s, view(name, name_size), view(value, value_size));
+    });
 }
 
 // Counts a header block's CONTINUATION frames: a flood of them (empty or
 // not) ends the connection before nghttp2 buffers them. Checks that a
 // HEADERS frame does not open a stream below one already opened.
 inline int session::on_begin_frame(nghttp2_session*, const nghttp2_frame_hd* hd, void* user) {
-    auto& self = *static_cast<session*>(user);
-    if (hd->type == NGHTTP2_HEADERS && !self.headers_seen(hd->stream_id)) {
-        self.go_away(NGHTTP2_PROTOCOL_ERROR);
-        return NGHTTP2_ERR_CALLBACK_FAILURE;
-    }
-    if (hd->type != NGHTTP2_CONTINUATION) return 0;
-    stream_state* s = self.find(hd->stream_id);
-    if (s && ++s->continuations > max_continuations) {
-        self.go_away(NGHTTP2_ENHANCE_YOUR_CALM);
-        return NGHTTP2_ERR_CALLBACK_FAILURE;
-    }
-    return 0;
+    return guarded([&]() -> int {
+        auto& self = *static_cast<session*>(user);
+        if (hd->type == NGHTTP2_HEADERS && !self.headers_seen(hd->stream_id)) {
+            self.go_away(NGHTTP2_PROTOCOL_ERROR);
+            return NGHTTP2_ERR_CALLBACK_FAILURE;
+        }
+        if (hd->type != NGHTTP2_CONTINUATION) return 0;
+        stream_state* s = self.find(hd->stream_id);
+        if (s && ++s->continuations > max_continuations) {
+            self.go_away(NGHTTP2_ENHANCE_YOUR_CALM);
+            return NGHTTP2_ERR_CALLBACK_FAILURE;
+        }
+        return 0;
+    });
 }
 
 inline int session::on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user) {
-    auto& self = *static_cast<session*>(user);
-    if (frame->hd.type == NGHTTP2_RST_STREAM && !self.count_reset()) return 0;
-    if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) return 0;
-    const auto it = self.streams_.find(frame->hd.stream_id);
-    if (it == self.streams_.end()) return 0;
-    const auto& s = it->second;
-    if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0) {
-        s->body_ended = true;
-        s->body_ready.notify();
-    }
-    if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST)
-        self.start_handler(s);
-    return 0;
+    return guarded([&]() -> int {
+        auto& self = *static_cast<session*>(user);
+        if (frame->hd.type == NGHTTP2_RST_STREAM && !self.count_reset()) return 0;
+        if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) return 0;
+        const auto it = self.streams_.find(frame->hd.stream_id);
+        if (it == self.streams_.end()) return 0;
+        const auto& s = it->second;
+        if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0) {
+            s->body_ended = true;
+            s->body_ready.notify();
+        }
+        if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST)
+            self.start_handler(s);
+        return 0;
+    });
 }
 
 // RFC 9113 §5.1.1: a client opens streams in increasing order, so a
@@ -615,27 +684,32 @@ inline bool session::count_reset() {
 
 inline int session::on_data_chunk(nghttp2_session*, std::uint8_t, std::int32_t id,
                                   const std::uint8_t* data, std::size_t size, void* user) {
-    auto& self = *static_cast<session*>(user);
-    stream_state* s = self.find(id);
-    // Nobody will read it: the connection's window gets it back, the
-    // stream's stays shut, so the client soon stops sending.
-    if (!s || s->at == stream_state::phase::responding || s->at == stream_state::phase::closed) {
+    return guarded([&]() -> int {
+        auto& self = *static_cast<session*>(user);
+        // The connection's window opens at once: one stream whose handler has
+        // not read yet must not hold the others' uploads. The stream's own
+        // window opens as its handler reads.
         nghttp2_session_consume_connection(self.h_, size);
+        stream_state* s = self.find(id);
+        // Nobody will read it: the stream's window stays shut, so the client
+        // soon stops sending (and check_streams ends the stream).
+        if (!s || s->at == stream_state::phase::responding || s->at == stream_state::phase::closed)
+            return 0;
+        s->body_in.append(reinterpret_cast<const char*>(data), size);
+        s->body_ready.notify();
         return 0;
-    }
-    s->body_in.append(reinterpret_cast<const char*>(data), size);
-    s->body_ready.notify();
-    return 0;
+    });
 }
 
 inline int session::on_stream_close(nghttp2_session*, std::int32_t id, std::uint32_t, void* user) {
-    static_cast<session*>(user)->stream_closed(id);
-    return 0;
+    return guarded([&]() -> int {
+        static_cast<session*>(user)->stream_closed(id);
+        return 0;
+    });
 }
 
-// A stream closed (ended, or reset by either side): its unread body's
-// window goes back to the connection, and a handler still running is
-// cancelled (after nghttp2's callback returns).
+// A stream closed (ended, or reset by either side): a handler still
+// running is cancelled (after nghttp2's callback returns).
 inline void session::stream_closed(std::int32_t id) {
     const auto it = streams_.find(id);
     if (it == streams_.end()) return;
@@ -644,8 +718,6 @@ inline void session::stream_closed(std::int32_t id) {
     const bool running = s->at == stream_state::phase::handling ||
                          (s->at == stream_state::phase::responding && !s->out_ended);
     s->at = stream_state::phase::closed;
-    const std::size_t unread = s->body_in.size() + s->handed.size();
-    if (unread > 0) nghttp2_session_consume_connection(h_, unread);
     s->body_in.clear();
     s->body_ready.notify();
     s->out_taken.notify();
