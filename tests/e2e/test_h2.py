@@ -379,6 +379,44 @@ def test_windows(port):
     c.close()
 
 
+def test_min_rates():
+    """Trickles: a body of a byte every 0.4 s (each read well within
+    body_timeout) gets a 408 under min_request_body_rate; a client that
+    opens its window a byte at a time has the stream reset under
+    min_response_rate."""
+    proc, port = start("--min-rate", "100")
+    try:
+        c = h.Connection(h.Target(port, False))
+        c.headers("/echo", "POST", end_stream=False)
+        status, deadline = None, time.monotonic() + 8
+        while status is None and time.monotonic() < deadline:
+            c.send(h.frame(h.DATA, 0, 1, b"x"))
+            tick = time.monotonic() + 0.4  # a byte every 0.4 s, no faster
+            while status is None and time.monotonic() < tick:
+                f = c.read(tick - time.monotonic())
+                if f and f[0] == h.HEADERS and f[2] == 1:
+                    status = dict(c.decoder.decode(f[3])).get(":status")
+        check(status == "408", f"a trickled body: 408 under the minimum rate (got {status})")
+        c.close()
+        c = h.Connection(h.Target(port, False), local_settings=[(h.S_INITIAL_WINDOW_SIZE, 1)])
+        c.headers("/big?bytes=100000")
+        reset, deadline = None, time.monotonic() + 8
+        while reset is None and time.monotonic() < deadline:
+            tick = time.monotonic() + 0.4  # a byte of window every 0.4 s, no faster
+            while reset is None and time.monotonic() < tick:
+                f = c.read(tick - time.monotonic())
+                if f and f[0] == h.RST_STREAM and f[2] == 1:
+                    reset = struct.unpack(">I", f[3])[0]
+                elif f and f[0] == h.HEADERS:
+                    c.decoder.decode(f[3])
+            c.send(h.frame(h.WINDOW_UPDATE, 0, 1, struct.pack(">I", 1)))
+        check(reset == h.CANCEL, f"a window opened a byte at a time: reset (got {reset})")
+        c.close()
+    finally:
+        rc, err = stop(proc)
+        check(rc == 0, f"stopped cleanly: {rc} {err[-300:]}")
+
+
 def test_header_timeout():
     """A header block that never ends holds the whole connection: cut off."""
     proc, port = start("--header-timeout-ms", "300")
@@ -465,6 +503,7 @@ def main():
     test_access_log()
     test_trusted_proxy()
     test_header_timeout()
+    test_min_rates()
     test_stalled_streams()
     test_sigterm_with_streams()
     test_floods()

@@ -1,7 +1,8 @@
 // The server the HTTP/2 tests drive (tests/conformance/h2_conformance.py,
 // tests/e2e/test_h2.py): h2::serve with routes that show what a stream's
 // handler saw and did. --body-timeout-ms, --write-timeout-ms and
-// --header-timeout-ms set those limits of server_config.
+// --header-timeout-ms set those limits of server_config, --min-rate both
+// minimum data rates (with a grace of one second).
 //   any  /                reads the whole body, then answers "root" (h2spec's path)
 //   GET  /hello           "hello" (HEAD too)
 //   POST /echo            the body back (text_reader: 413 past max_body_bytes)
@@ -140,14 +141,19 @@ int main(int argc, char** argv) {
     app.http_router.add({"GET"}, "/fail", fail);
     app.http_router.add({"GET"}, "/status", status);
     long body_timeout_ms = 10'000, write_timeout_ms = 10'000, header_timeout_ms = 10'000;
+    double min_rate = 240; // bytes per second, both ways, after a grace of a second
     auto config = config_from_args(
         argc, argv, {.port = 9020},
         {cli_option("--body-timeout-ms", body_timeout_ms, "MS", "server_config::body_timeout"),
          cli_option("--write-timeout-ms", write_timeout_ms, "MS", "server_config::write_timeout"),
          cli_option("--header-timeout-ms", header_timeout_ms, "MS",
-                    "server_config::header_timeout")});
+                    "server_config::header_timeout"),
+         cli_option("--min-rate", min_rate, "BYTES_PER_SECOND",
+                    "both minimum data rates, after a grace of one second")});
     config.body_timeout = std::chrono::milliseconds(body_timeout_ms);
     config.write_timeout = std::chrono::milliseconds(write_timeout_ms);
     config.header_timeout = std::chrono::milliseconds(header_timeout_ms);
+    config.min_request_body_rate = {.bytes_per_second = min_rate, .grace = std::chrono::seconds(1)};
+    config.min_response_rate = config.min_request_body_rate;
     return h2::serve(app, config);
 }

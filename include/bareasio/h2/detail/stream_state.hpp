@@ -11,6 +11,7 @@
 #include <bareasio/http/request.hpp>
 #include <bareasio/http/response.hpp>
 #include <bareasio/transport/clock.hpp>
+#include <bareasio/transport/data_rate.hpp>
 
 #include <asio/cancellation_signal.hpp>
 
@@ -68,6 +69,7 @@ struct stream_state final : body_source, body_sink {
         trim(handed);
         body_ended = false;
         body_wait_since = {};
+        body_rate.reset();
         body_timed_out = false;
         res.status = 200;
         res.headers.clear();
@@ -76,6 +78,7 @@ struct stream_state final : body_source, body_sink {
         sent = 0;
         out_ended = false;
         stalled_since = {};
+        response_rate.reset();
         answered_at = {};
         body_bytes = 0;
         started = {};
@@ -98,6 +101,7 @@ struct stream_state final : body_source, body_sink {
     waiter body_ready;       // body_in grew, the body ended, timed out, or the stream closed
     // The handler waits for body bytes since then (body_timeout: 408).
     loop_clock::time_point body_wait_since{};
+    rate_meter body_rate; // min_request_body_rate: the time waited and bytes come
     bool body_timed_out = false;
 
     // The response: framed from `res`'s buffered body, or from `out`, which
@@ -109,6 +113,7 @@ struct stream_state final : body_source, body_sink {
     waiter out_taken;       // `out` was framed (a streaming writer may go on)
     // Bytes wait for the client's window since then (write_timeout: reset).
     loop_clock::time_point stalled_since{};
+    rate_meter response_rate; // min_response_rate: the time waited and bytes framed
     // Answered, with the request still open, since then (then declined).
     loop_clock::time_point answered_at{};
     std::uint64_t body_bytes = 0;

@@ -268,19 +268,30 @@ inline void session::check_streams(upgrade_hooks::time_point now) {
             s->answered_at = now;
         else
             answered.push_back(id);
-        if (s->body_wait_since != loop_clock::time_point{} &&
-            now - s->body_wait_since >= config_.body_timeout) {
-            s->body_timed_out = true;
-            s->body_ready.notify();
+        // The body: body_timeout for this read, and min_request_body_rate
+        // over the whole body (only the time spent waiting counts).
+        if (s->body_wait_since != loop_clock::time_point{}) {
+            const auto waited = now - s->body_wait_since;
+            if (waited >= config_.body_timeout ||
+                waited >= s->body_rate.allowance(config_.min_request_body_rate)) {
+                s->body_timed_out = true;
+                s->body_ready.notify();
+            }
         }
         const bool waits =
             s->at == stream_state::phase::responding && !s->unsent().empty() &&
             (connection_shut || nghttp2_session_get_stream_remote_window_size(h_, id) <= 0);
+        // The response: write_timeout for one wait on the client's window,
+        // and min_response_rate over the whole response.
         if (!waits) {
+            if (s->stalled_since != loop_clock::time_point{})
+                s->response_rate.record(now - s->stalled_since, 0);
             s->stalled_since = {};
         } else if (s->stalled_since == loop_clock::time_point{}) {
             s->stalled_since = now;
-        } else if (now - s->stalled_since >= config_.write_timeout) {
+        } else if (now - s->stalled_since >= config_.write_timeout ||
+                   now - s->stalled_since >=
+                       s->response_rate.allowance(config_.min_response_rate)) {
             stalled.push_back(id);
         }
     }
@@ -542,15 +553,25 @@ inline asio::awaitable<void> session::write_body(stream_state& s, std::string_vi
 
 // The data provider: the stream's next bytes, END_STREAM after the last,
 // or "deferred" while a streaming writer has none ready.
-inline ssize_t session::on_read_body(nghttp2_session*, std::int32_t, std::uint8_t* buf,
+inline ssize_t session::on_read_body(nghttp2_session* h, std::int32_t id, std::uint8_t* buf,
                                      std::size_t length, std::uint32_t* flags,
-                                     nghttp2_data_source* source, void*) {
+                                     nghttp2_data_source* source, void* user) {
     return guarded([&]() -> ssize_t {
         auto& s = *static_cast<stream_state*>(source->ptr);
+        const auto now = static_cast<session*>(user)->conn_.now();
         const std::string_view rest = s.unsent();
         const std::size_t n = std::min(length, rest.size());
         std::memcpy(buf, rest.data(), n);
         s.sent += n;
+        s.response_rate.record({}, n);
+        if (n > 0 && s.stalled_since != loop_clock::time_point{}) { // a wait for the window ended
+            s.response_rate.record(now - s.stalled_since, 0);
+            s.stalled_since = {};
+        }
+        if (n < rest.size() &&
+            (nghttp2_session_get_stream_remote_window_size(h, id) <= static_cast<std::int32_t>(n) ||
+             nghttp2_session_get_remote_window_size(h) <= static_cast<std::int32_t>(n)))
+            s.stalled_since = now; // these bytes took the window: the rest waits for it
         if (n == rest.size()) {
             if (s.res.body.type() != body_writer::kind::buffer) { // streaming: reuse its buffer
                 s.out.clear();
@@ -583,6 +604,7 @@ inline asio::awaitable<std::string_view> session::read_body(stream_state& s) {
         if (s.body_timed_out) throw http_error(408, "request body not received in time");
         s.body_wait_since = conn_.now();
         co_await s.body_ready.wait();
+        s.body_rate.record(conn_.now() - s.body_wait_since, s.body_in.size());
         s.body_wait_since = {};
     }
     std::swap(s.handed, s.body_in);
