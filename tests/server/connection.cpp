@@ -20,6 +20,7 @@ using namespace bareasio;
 using namespace std::chrono_literals;
 using test::get;
 using test::post;
+using test::read_all;
 using test::test_app;
 using test::without_dates;
 
@@ -44,18 +45,6 @@ std::string ok(std::string_view body, std::string_view connection = "") {
 // The server's own error responses: the message as the body, and close.
 std::string error_bytes(std::string_view status_line, std::string_view message) {
     return response_bytes(status_line, std::string(message) + "\n", "close");
-}
-
-// Reads everything the server sends until it stops sending, as a client
-// that keeps reading would.
-std::string read_all(test::memory_server& server, testing::stream& client) {
-    std::string got;
-    for (;;) {
-        server.poll();
-        std::string more = client.received();
-        if (more.empty()) return got;
-        got += more;
-    }
 }
 
 } // namespace

@@ -14,6 +14,7 @@
 
 using namespace bareasio;
 using test::get;
+using test::read_all;
 using test::test_app;
 
 namespace {
@@ -40,16 +41,6 @@ private:
     };
     mutable no_hooks hooks_;
 };
-
-std::string read_all(test::memory_server& server, testing::stream& client) {
-    std::string got;
-    for (;;) {
-        server.poll();
-        std::string more = client.received();
-        if (more.empty()) return got;
-        got += more;
-    }
-}
 
 } // namespace
 

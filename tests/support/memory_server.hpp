@@ -99,6 +99,18 @@ private:
     bool draining_ = false;
 };
 
+// Reads everything the server sends until it stops sending, as a client
+// that keeps reading would.
+inline std::string read_all(memory_server& server, bareasio::testing::stream& client) {
+    std::string got;
+    for (;;) {
+        server.poll();
+        std::string more = client.received();
+        if (more.empty()) return got;
+        got += more;
+    }
+}
+
 // Each "Date: <IMF-fixdate>\r\n" line, checked, becomes "Date: *\r\n" (a
 // line cut short at the end becomes "Date: *").
 inline std::string without_dates(std::string bytes) {

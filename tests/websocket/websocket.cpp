@@ -509,7 +509,7 @@ TEST_CASE(
 
 // Reads what the server writes until it writes no more (the client reads
 // as fast as it can; the server's end holds at most its buffer_limit).
-std::string read_all(test::memory_server& server, testing::stream& client) {
+std::string read_until_quiet(test::memory_server& server, testing::stream& client) {
     std::string got;
     for (int quiet = 0; quiet < 3;) {
         server.poll();
@@ -539,7 +539,7 @@ TEST_CASE("flood: pings from a client that does not read: once backed up, one po
     }
     // The client reads at last: the first hundred (one read) were answered
     // before the socket backed up; then one pong for the latest ping.
-    const std::string got = read_all(server, client);
+    const std::string got = read_until_quiet(server, client);
     const std::string last = server_frame(0x8a, "ping 9999" + std::string(100, '.'));
     CHECK(got.size() <= 102 * last.size());
     CHECK(got.starts_with(server_frame(0x8a, "ping 0" + std::string(100, '.'))));
@@ -585,7 +585,8 @@ TEST_CASE("back-pressure: while the socket holds more than its bound, it reads n
     client.send(client_frame(0x81, "two"));
     server.poll();
     CHECK(received == 1); // not read: the 300 bytes are not written yet
-    CHECK(read_all(server, client) == switching() + server_frame(0x81, std::string(300, 'a')));
+    CHECK(read_until_quiet(server, client) ==
+          switching() + server_frame(0x81, std::string(300, 'a')));
     CHECK(received == 2);
 }
 
@@ -615,8 +616,8 @@ TEST_CASE("shared_message: one payload for many sockets, the same bytes on each"
     }
     const std::string expected =
         server_frame(0x82, std::string(20'000, 'L')) + server_frame(0x81, "hello, room");
-    CHECK(read_all(server, a) == expected);
-    CHECK(read_all(server, b) == expected);
+    CHECK(read_until_quiet(server, a) == expected);
+    CHECK(read_until_quiet(server, b) == expected);
     CHECK(large.data().size() == 20'000); // still the sender's to use
 }
 
