@@ -7,6 +7,7 @@
 #include <bareasio/http/error_response.hpp>
 #include <bareasio/http/header_list.hpp>
 #include <bareasio/http/http_error.hpp>
+#include <bareasio/http/serializer.hpp>
 #include <bareasio/http/status.hpp>
 #include <bareasio/server/access_log.hpp>
 
@@ -39,10 +40,12 @@ std::string_view view(const std::uint8_t* p, std::size_t n) noexcept {
 }
 
 // Headers of HTTP/1.1's connection management: never sent over HTTP/2.
+// The serializer's managed headers (content-length, transfer-encoding,
+// connection), which the server owns here too, and the rest of RFC 9113
+// §8.2.2's list.
 bool connection_specific(std::string_view name) noexcept {
-    return iequals(name, "connection") || iequals(name, "keep-alive") || iequals(name, "te") ||
-           iequals(name, "proxy-connection") || iequals(name, "transfer-encoding") ||
-           iequals(name, "upgrade") || iequals(name, "content-length");
+    return bareasio::detail::managed_header(name) || iequals(name, "keep-alive") ||
+           iequals(name, "te") || iequals(name, "proxy-connection") || iequals(name, "upgrade");
 }
 
 // No exception may unwind through nghttp2's C frames: one (out of memory)
@@ -525,11 +528,10 @@ inline asio::awaitable<void> session::respond(stream_state& s, response res) {
 inline std::string session::unsendable(const response& res) {
     if (res.status < 200 || res.status > 999)
         return "status " + std::to_string(res.status) + " cannot end an HTTP/2 response";
-    constexpr std::string_view forbidden("\r\n\0", 3);
+    const auto has_nul = [](std::string_view v) { return v.find('\0') != std::string_view::npos; };
     for (const auto& f : res.headers)
-        if (f.name.empty() || f.name.front() == ':' ||
-            f.name.find_first_of(forbidden) != std::string::npos ||
-            f.value.find_first_of(forbidden) != std::string::npos)
+        if (f.name.empty() || f.name.front() == ':' || bareasio::detail::has_line_break(f.name) ||
+            bareasio::detail::has_line_break(f.value) || has_nul(f.name) || has_nul(f.value))
             return "header '" + f.name + "' has an empty name, a ':' or a line break";
     return {};
 }
