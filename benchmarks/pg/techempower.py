@@ -3,14 +3,17 @@
 against uvicorn with asyncpg (benchmarks/pg/asyncpg_app.py), each pinned to
 core 0 with its pool of 8 connections, PostgreSQL and wrk on core 1, driven
 in turn: /db, /queries?queries=20, /fortunes, /updates?queries=20 with 64
-connections. Throughput is requests per server-core-second (requests
-divided by the server's CPU time, from /proc), beside plain requests per
-second; the database's CPU is shared, so the ratio is the figure.
+connections (--connections; TechEmpower's rounds go up to 512), each
+repetition running both servers, one after the other. Throughput is
+requests per server-core-second (requests divided by the server's CPU
+time, from /proc), beside plain requests per second; the database's CPU
+is shared, so the ratio is the figure.
 
 usage: techempower.py BUILD_DIR [--seconds 5] [--reps 3] [--tests /db,/fortunes]
+                      [--connections 64]
 (BUILD_DIR: a release build with the examples, e.g. meson setup build-pg
 --buildtype=release -Dtests=false -Dexamples=true; needs postgresql-15,
-wrk, python3-uvicorn and python3-asyncpg)"""
+wrk, python3-uvicorn, python3-uvloop, python3-httptools and python3-asyncpg)"""
 import argparse
 import os
 import re
@@ -29,8 +32,8 @@ from run import Server, cpu_seconds, descendants, free_port  # noqa: E402
 TESTS = ["/db", "/queries?queries=20", "/fortunes", "/updates?queries=20"]
 
 
-def wrk(port, target, seconds):
-    out = subprocess.run(["taskset", "-c", "1", "wrk", "-t", "1", "-c", "64", "-d",
+def wrk(port, target, seconds, connections):
+    out = subprocess.run(["taskset", "-c", "1", "wrk", "-t", "1", "-c", str(connections), "-d",
                           f"{seconds}s", f"http://127.0.0.1:{port}{target}"],
                          capture_output=True, text=True, check=True).stdout
     requests = int(re.search(r"(\d+) requests in", out).group(1))
@@ -38,13 +41,13 @@ def wrk(port, target, seconds):
     return requests, int(errors.group(1)) if errors else 0
 
 
-def measure(server, port, target, seconds):
+def measure(server, port, target, seconds, connections):
     pid = server.start(port)
     try:
-        wrk(port, target, 1)  # warm: statements prepared, pools full
+        wrk(port, target, 1, connections)  # warm: statements prepared, pools full
         pids = descendants(pid)
         before = cpu_seconds(pids)
-        requests, errors = wrk(port, target, seconds)
+        requests, errors = wrk(port, target, seconds, connections)
         cpu = cpu_seconds(pids) - before
     finally:
         server.stop()
@@ -57,7 +60,12 @@ def main():
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--tests", default=",".join(TESTS))
+    parser.add_argument("--connections", type=int, default=64)
     args = parser.parse_args()
+    check = subprocess.run(["/usr/bin/python3", "-c", "import uvloop, httptools"],
+                           capture_output=True)
+    if check.returncode != 0:  # uvicorn would fall back to asyncio and h11, a slower peer
+        sys.exit("techempower.py: the peer needs python3-uvloop and python3-httptools")
     pg = Postgres()
     try:
         pg.psql(file=os.path.join(ROOT, "examples", "techempower.sql"))
@@ -73,13 +81,16 @@ def main():
         print(f"| test | server | requests/s | per server-core-s | non-2xx |")
         print("|---|---|---:|---:|---:|")
         for target in args.tests.split(","):
+            runs = {server.name: [] for server in servers}
+            for _ in range(args.reps):  # in turn, so a drift of the machine hits both
+                for server in servers:
+                    runs[server.name].append(measure(server, free_port(), target, args.seconds,
+                                                     args.connections))
             per_core = {}
             for server in servers:
-                runs = [measure(server, free_port(), target, args.seconds)
-                        for _ in range(args.reps)]
-                rps = statistics.median(r[0] for r in runs)
-                core = statistics.median(r[1] for r in runs)
-                errors = sum(r[2] for r in runs)
+                rps = statistics.median(r[0] for r in runs[server.name])
+                core = statistics.median(r[1] for r in runs[server.name])
+                errors = sum(r[2] for r in runs[server.name])
                 per_core[server.name] = core
                 print(f"| {target} | {server.name} | {rps:,.0f} | {core:,.0f} | {errors} |",
                       flush=True)

@@ -1,5 +1,5 @@
 // pg::pool against a throw-away PostgreSQL cluster the test starts (Debian's
-// postgresql-15): parameters that look like SQL,
+// postgresql-15): parameters that look like SQL, queries sent together,
 // queries pipelined from coroutines on two loops, a failing query failing
 // alone, a statement timeout, a backend terminated and the server restarted,
 // a query whose coroutine timed out cancelled on the server, and startup
@@ -88,6 +88,31 @@ TEST_CASE("pg: queries from coroutines on two loops share the connections, pipel
     for (auto& f : results)
         CHECK(f.get() == 200); // each answered, on its own loop; each division by zero alone
     a.run([&]() -> asio::awaitable<void> { co_await db.close(); });
+}
+
+TEST_CASE("pg: queries sent together reach their connections in one batch, each answered with its "
+          "own rows; one failing among them fails alone") {
+    loop l;
+    pg::pool db;
+    l.run([&]() -> asio::awaitable<void> {
+        co_await db.connect(l.io.get_executor(), cluster().url(), quick);
+        std::vector<pg::pending> sent;
+        for (int i = 0; i < 300; ++i)
+            sent.push_back(i == 150 ? db.send("SELECT 1/$1::int", 0)
+                                    : db.send("SELECT $1::int * 2", i));
+        // The last awaited first: the earlier ones are answered by then, and taken at once.
+        int good = (co_await sent.back().one()).get<int>(0) == 299 * 2;
+        for (int i = 0; i < 299; ++i) {
+            try {
+                const auto r = co_await sent[static_cast<std::size_t>(i)].one();
+                good += i != 150 && r.get<int>(0) == i * 2;
+            } catch (const pg::error& e) {
+                good += i == 150 && e.sqlstate() == "22012";
+            }
+        }
+        CHECK(good == 300);
+        co_await db.close();
+    });
 }
 
 TEST_CASE("pg: a statement timeout cancels on the server; the connection stays usable") {

@@ -26,6 +26,10 @@
 #include <asio/thread_pool.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <atomic>
 #include <deque>
 #include <map>
@@ -96,12 +100,16 @@ public:
     bool reserved() const noexcept { return reserved_.load(std::memory_order_acquire); }
 
     // From any thread: false (and nothing sent) once the connection ended.
+    // Queries wait in an inbox that one posted call empties: a request's
+    // queries cost one trip through the strand, not one each.
     bool submit(std::shared_ptr<pending_query> q) {
+        std::lock_guard lock(mutex_);
+        if (!strand_) return false;
         load_.fetch_add(1, std::memory_order_relaxed);
-        if (post([self = shared_from_this(), q]() mutable { self->send(std::move(q)); }))
-            return true;
-        load_.fetch_sub(1, std::memory_order_relaxed);
-        return false;
+        inbox_.push_back(std::move(q));
+        if (inbox_.size() == 1)
+            asio::post(*strand_, [self = shared_from_this()] { self->send_inbox(); });
+        return true;
     }
     // From any thread: its coroutine went away; cancelled if it runs here.
     void abandon(std::shared_ptr<pending_query> q) {
@@ -134,10 +142,12 @@ private:
     asio::awaitable<std::string> poll_connect(PGconn* c);
     asio::awaitable<std::string> serve();
     asio::awaitable<void> sleep(std::chrono::milliseconds d);
+    void send_inbox();
     void send(std::shared_ptr<pending_query> q);
     bool send_one(pending_query& q);
     void flush();
     void flush_soon();
+    void set_cork(bool on) noexcept;
     asio::awaitable<void> flush_in_background();
     std::string take_results();
     std::string take_one(pending_query& q);
@@ -150,8 +160,9 @@ private:
     void deliver_notifications();
     void log(const std::string& text) const;
 
-    std::mutex mutex_; // guards strand_: reset when the connection ends
+    std::mutex mutex_; // guards strand_ (reset when the connection ends) and inbox_
     std::optional<strand_type> strand_;
+    std::vector<std::shared_ptr<pending_query>> inbox_; // submitted, not yet on the strand
     const std::shared_ptr<pool_shared> pool_;
     const std::size_t number_;
     std::atomic<bool> ready_{false};
@@ -167,8 +178,14 @@ private:
     std::deque<std::shared_ptr<pending_query>> in_flight_;
     std::map<std::string, std::string, std::less<>> prepared_; // sql -> statement name
     std::uint64_t statements_ = 0;
+    std::vector<const char*> values_;                     // send_one's parameters for libpq
+    std::vector<std::shared_ptr<pending_query>> sending_; // the inbox, taken
     bool flushing_ = false;
     bool flush_posted_ = false;
+    // libpq 15 writes each Sync to the socket at once (PQpipelineSync
+    // flushes): while a batch is written the socket is corked, so its
+    // queries leave in one segment when flush() uncorks it.
+    enum class cork { off, on, unsupported } cork_ = cork::off;
     bool stopping_ = false;
     bool cancels_sent_ = false; // a cancellation may hit the query after its target
 };
@@ -346,6 +363,18 @@ inline asio::awaitable<std::string> connection_link::serve() {
     }
 }
 
+// Sends what submit() left in the inbox, in order. (Its vectors are
+// swapped, not freed: warm, taking the inbox allocates nothing.)
+inline void connection_link::send_inbox() {
+    {
+        std::lock_guard lock(mutex_);
+        sending_.swap(inbox_);
+    }
+    for (auto& q : sending_)
+        send(std::move(q));
+    sending_.clear();
+}
+
 // Prepares (once per connection) and sends one query with its Sync.
 inline void connection_link::send(std::shared_ptr<pending_query> q) {
     const bool elsewhere = q->session != 0 && q->session != session_.load();
@@ -372,9 +401,10 @@ inline void connection_link::send(std::shared_ptr<pending_query> q) {
 }
 
 inline bool connection_link::send_one(pending_query& q) {
+    set_cork(true);
     const int n = static_cast<int>(q.values.size());
     auto known = prepared_.find(q.sql);
-    std::string name;
+    std::string name; // "bareasio_N": short enough not to allocate
     if (known == prepared_.end()) {
         name = "bareasio_" + std::to_string(++statements_);
         if (PQsendPrepare(conn_, name.c_str(), q.sql.c_str(), n, nullptr) != 1) return false;
@@ -384,18 +414,36 @@ inline bool connection_link::send_one(pending_query& q) {
         name = known->second;
         q.at = pending_query::stage::query_result;
     }
-    std::vector<const char*> values(q.values.size());
-    for (std::size_t i = 0; i < q.values.size(); ++i)
-        values[i] = q.values[i] ? q.values[i]->c_str() : nullptr;
-    return PQsendQueryPrepared(conn_, name.c_str(), n, values.data(), nullptr, nullptr, 0) == 1 &&
+    values_.clear(); // the connection's, reused: no allocation per query
+    for (const auto& v : q.values)
+        values_.push_back(v ? v->c_str() : nullptr);
+    return PQsendQueryPrepared(conn_, name.c_str(), n, values_.data(), nullptr, nullptr, 0) == 1 &&
            PQpipelineSync(conn_) == 1;
 }
 
 // Sends what libpq holds; what the socket does not take now is sent when
 // it is writable, by a coroutine of its own.
 inline void connection_link::flush() {
-    if (!conn_ || flushing_) return;
+    if (!conn_) return;
+    set_cork(false);
+    if (flushing_) return;
     if (PQflush(conn_) == 1) asio::co_spawn(*strand_, flush_in_background(), asio::detached);
+}
+
+// TCP_CORK on libpq's socket (Linux; not on a Unix socket): corked, the
+// kernel keeps what libpq writes until it is uncorked.
+inline void connection_link::set_cork(bool on) noexcept {
+#ifdef TCP_CORK
+    if (cork_ == cork::unsupported || (cork_ == cork::on) == on) return;
+    const int value = on ? 1 : 0;
+    if (::setsockopt(PQsocket(conn_), IPPROTO_TCP, TCP_CORK, &value, sizeof value) != 0) {
+        cork_ = cork::unsupported;
+        return;
+    }
+    cork_ = on ? cork::on : cork::off;
+#else
+    (void)on;
+#endif
 }
 
 // flush() once the queries already posted to the strand are in libpq too:
@@ -545,6 +593,7 @@ inline void connection_link::drop_connection(const std::string& why) {
     in_flight_.clear();
     prepared_.clear();
     cancels_sent_ = false;
+    cork_ = cork::off;
     if (socket_ && socket_->is_open()) socket_->release();
     if (conn_) PQfinish(conn_);
     conn_ = nullptr;

@@ -312,7 +312,8 @@ asio::awaitable<transaction> begin(std::shared_ptr<pool_link> link) {
     }
 }
 
-asio::awaitable<result> answer_of(std::shared_ptr<pending_query> q) {
+// Waits for `q`'s answer; a coroutine cancelled meanwhile gives it up.
+asio::awaitable<void> settled(const std::shared_ptr<pending_query>& q) {
     std::exception_ptr stopped;
     try {
         co_await q->done.wait();
@@ -324,21 +325,33 @@ asio::awaitable<result> answer_of(std::shared_ptr<pending_query> q) {
         if (const auto pool = q->from.lock()) pool->abandon(q);
         std::rethrow_exception(stopped);
     }
-    if (q->unavailable) throw unavailable(q->failure);
-    if (!q->failure.empty()) throw error(q->failure, q->sqlstate);
-    co_return std::move(q->answer);
+}
+
+// The answer of a settled query, or its failure thrown.
+result take_answer(pending_query& q) {
+    if (q.unavailable) throw unavailable(q.failure);
+    if (!q.failure.empty()) throw error(q.failure, q.sqlstate);
+    return std::move(q.answer);
+}
+
+// An answer already in costs no wait: the pipelined queries a request
+// sent together are often all answered when it awaits the second.
+asio::awaitable<result> answer_of(std::shared_ptr<pending_query> q) {
+    if (!q->done.is_set()) co_await settled(q);
+    co_return take_answer(*q);
 }
 
 asio::awaitable<row> one_row_of(std::shared_ptr<pending_query> q) {
-    result r = co_await answer_of(std::move(q));
+    if (!q->done.is_set()) co_await settled(q);
+    result r = take_answer(*q);
     if (r.size() != 1)
         throw error("the query returned " + std::to_string(r.size()) + " rows, not one");
     co_return r[0];
 }
 
 asio::awaitable<std::uint64_t> affected_by(std::shared_ptr<pending_query> q) {
-    result r = co_await answer_of(std::move(q));
-    co_return r.affected_rows();
+    if (!q->done.is_set()) co_await settled(q);
+    co_return take_answer(*q).affected_rows();
 }
 
 } // namespace bareasio::pg::detail
