@@ -2,7 +2,8 @@
 """HTTPS: examples/event_toggle with --tls-cert/--tls-key, certificates made
 here with Debian's openssl. Python's ssl and curl get the page; TLS 1.2 and
 1.3 are accepted and older versions refused; ALPN picks h2, else http/1.1
-(and tls::serve's examples only http/1.1); plain
+(and tls::serve's examples only http/1.1); one session ticket per TLS 1.3
+handshake, and openssl s_client resumes from it (1.2 and 1.3); plain
 HTTP, garbage and stalled handshakes are dropped without delaying anyone;
 SIGHUP reloads the certificate (open connections go on; a broken key keeps
 the old one); missing or mismatched files exit 2 naming the file. Every
@@ -111,6 +112,26 @@ def versions_and_alpn(server, cert):
         check(s.selected_alpn_protocol() == "http/1.1", f"ALPN picks http/1.1 ({s.selected_alpn_protocol()})")
     with tls_socket(server.port, client_context(cert), ["spdy/3"]) as s:
         check(s.selected_alpn_protocol() is None, "ALPN with nothing of ours: none agreed, still served")
+
+
+def s_client(port, *flags):
+    """openssl s_client's -msg output for one request, read until the server
+    closes (-ign_eof), so the tickets sent after the handshake are in it."""
+    return subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-msg",
+                           "-ign_eof", *flags],
+                          input="GET /nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                          capture_output=True, text=True, timeout=30).stdout
+
+
+def resumption(server, workdir):
+    for version in ("-tls1_3", "-tls1_2"):
+        session = os.path.join(workdir, f"session{version}.pem")
+        first = s_client(server.port, version, "-sess_out", session)
+        if version == "-tls1_3":
+            tickets = first.count("NewSessionTicket")
+            check(tickets == 1, f"TLS 1.3: one session ticket per handshake ({tickets})")
+        again = s_client(server.port, version, "-sess_in", session)
+        check("\nReused, TLSv1." in again, f"{version[1:]}: the session is resumed from its ticket")
 
 
 def bad_clients(server, cert):
@@ -317,6 +338,7 @@ def main():
         try:
             basics(server, cert)
             versions_and_alpn(server, cert)
+            resumption(server, workdir)
             bad_clients(server, cert)
             reload(server, workdir, cert, key)
         finally:

@@ -6,7 +6,8 @@
 //     cert->reload();               // SIGHUP: new handshakes use the new files
 // Defaults (Mozilla's "intermediate"): TLS 1.2 and 1.3 only; for TLS 1.2,
 // ECDHE with AES-GCM or ChaCha20-Poly1305; no renegotiation, no
-// compression; ALPN picks "http/1.1" when the client offers it, or "h2"
+// compression; resumption by session tickets (one per TLS 1.3 handshake);
+// ALPN picks "http/1.1" when the client offers it, or "h2"
 // first for a certificate made with offers::h2_and_http1 (h2::serve).
 // The files must be regular files of at most max_file_bytes: a FIFO, a
 // device or a huge file in their place fails the load at once (opened
@@ -142,6 +143,12 @@ private:
             throw std::runtime_error("OpenSSL refused TLS 1.2 as the minimum version");
         SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
                                         SSL_OP_CIPHER_SERVER_PREFERENCE);
+        // One TLS 1.3 session ticket per handshake, not OpenSSL's two (as
+        // Go's crypto/tls): a ticket is used once, and each connection brings
+        // its own, so one resumption per connection stays possible. Each
+        // ticket is sealed and sent: ~170,000 instructions of a full
+        // handshake's ~2.8 million (benchmarks/RESULTS.md).
+        SSL_CTX_set_num_tickets(native, 1);
         if (SSL_CTX_set_cipher_list(
                 native, "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
                         "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
