@@ -48,7 +48,9 @@ def drive(port, count, depth):
     s.close()
 
 
-def instructions(argv, port, count, depth):
+def under_callgrind(argv, port, client):
+    """Runs `argv` under callgrind until it accepts on `port`, calls
+    `client()`, stops it (SIGTERM) and returns its total instructions."""
     out = tempfile.mktemp(prefix="callgrind-")
     proc = subprocess.Popen(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *argv],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -61,7 +63,7 @@ def instructions(argv, port, count, depth):
             if time.monotonic() > deadline or proc.poll() is not None:
                 raise RuntimeError(proc.communicate())
             time.sleep(0.2)
-    drive(port, count, depth)
+    client()
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=120)
     m = re.search(r"Collected : (\d+)", err)
@@ -69,6 +71,10 @@ def instructions(argv, port, count, depth):
         raise RuntimeError(err)
     os.unlink(out)
     return int(m.group(1))
+
+
+def instructions(argv, port, count, depth):
+    return under_callgrind(argv, port, lambda: drive(port, count, depth))
 
 
 def main():

@@ -8,34 +8,16 @@ the totals over N2 - N1 is the cost of one (start-up cancels out).
 usage: tls_callgrind.py BUILD_DIR [--handshakes 100]"""
 import argparse
 import os
-import re
 import shutil
-import signal
 import socket
 import ssl
-import subprocess
 import tempfile
-import time
 
 import tls_run
-from callgrind import free_port
+from callgrind import free_port, under_callgrind
 
 
-def instructions(binary, cert, key, count):
-    port = free_port()
-    out = tempfile.mktemp(prefix="callgrind-")
-    proc = subprocess.Popen(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
-                             binary, "--port", str(port), "--tls-cert", cert, "--tls-key", key],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError(proc.communicate())
-            time.sleep(0.2)
+def handshakes(port, count):
     ctx = ssl.create_default_context()
     ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
     for _ in range(count):
@@ -44,10 +26,12 @@ def instructions(binary, cert, key, count):
                 s.sendall(b"GET /plaintext HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
                 while s.recv(65536):
                     pass
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=120)
-    os.unlink(out)
-    return int(re.search(r"Collected : (\d+)", err).group(1))
+
+
+def instructions(binary, cert, key, count):
+    port = free_port()
+    argv = [binary, "--port", str(port), "--tls-cert", cert, "--tls-key", key]
+    return under_callgrind(argv, port, lambda: handshakes(port, count))
 
 
 def main():
