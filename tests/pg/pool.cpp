@@ -90,8 +90,8 @@ TEST_CASE("pg: queries from coroutines on two loops share the connections, pipel
     a.run([&]() -> asio::awaitable<void> { co_await db.close(); });
 }
 
-TEST_CASE("pg: queries sent together reach their connections in one batch, each answered with its "
-          "own rows; one failing among them fails alone") {
+TEST_CASE("pg: many queries sent before any is awaited: each answered with its own rows, one "
+          "failing among them fails alone, answers already in taken as they are") {
     loop l;
     pg::pool db;
     l.run([&]() -> asio::awaitable<void> {

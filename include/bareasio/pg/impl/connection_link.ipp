@@ -366,6 +366,7 @@ inline asio::awaitable<std::string> connection_link::serve() {
 // Sends what submit() left in the inbox, in order. (Its vectors are
 // swapped, not freed: warm, taking the inbox allocates nothing.)
 inline void connection_link::send_inbox() {
+    sending_.clear(); // (empty, unless a send threw: then never handed back to the inbox)
     {
         std::lock_guard lock(mutex_);
         sending_.swap(inbox_);
@@ -436,11 +437,10 @@ inline void connection_link::set_cork(bool on) noexcept {
 #ifdef TCP_CORK
     if (cork_ == cork::unsupported || (cork_ == cork::on) == on) return;
     const int value = on ? 1 : 0;
-    if (::setsockopt(PQsocket(conn_), IPPROTO_TCP, TCP_CORK, &value, sizeof value) != 0) {
-        cork_ = cork::unsupported;
-        return;
-    }
-    cork_ = on ? cork::on : cork::off;
+    const bool done =
+        ::setsockopt(PQsocket(conn_), IPPROTO_TCP, TCP_CORK, &value, sizeof value) == 0;
+    // A socket that cannot be corked (a Unix socket) is never tried again.
+    cork_ = on ? (done ? cork::on : cork::unsupported) : cork::off;
 #else
     (void)on;
 #endif
