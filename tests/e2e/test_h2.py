@@ -2,7 +2,7 @@
 """HTTP/2 end to end: the test server (tests/h2/h2_test_server.cpp) on
 h2::serve, driven by curl, nghttp (nghttp2-client) and raw frames
 (tests/conformance/h2_conformance.py's Connection): what a handler sees,
-flow control both ways, cancellation by RST_STREAM, the access log,
+431 past the header limits, flow control both ways, cancellation by RST_STREAM, the access log,
 SIGTERM with streams in flight, and the floods of issue 28 (rapid reset,
 CONTINUATION, PING and SETTINGS with their answers unread) while another
 client is served.
@@ -120,6 +120,23 @@ def test_request(port):
     c.headers("/nowhere", stream=7)
     r = c.response(7)
     check(r is not None and r[0] == 404, "no route: 404")
+    c.close()
+
+
+def test_header_limits(port):
+    """Past max_header_count (100) or max_header_bytes (16 KiB, decoded, 32 more per
+    field) the stream is answered 431, as over HTTP/1.1, and the connection goes on."""
+    c = h.Connection(h.Target(port, False))
+    c.headers("/hello", extra=[(f"x-field-{i}", "v") for i in range(120)])
+    r = c.response(1)
+    check(r is not None and r[0] == 431, f"120 header fields: 431 ({r and r[0]})")
+    # The same big field 20 times: HPACK sends it once, then by index.
+    c.headers("/hello", extra=[("x-big", "x" * 1000)] * 20, stream=3)
+    r = c.response(3)
+    check(r is not None and r[0] == 431, f"20 KB of header fields: 431 ({r and r[0]})")
+    c.headers("/hello", stream=5)
+    r = c.response(5)
+    check(r is not None and r[0] == 200, "the connection goes on after a 431")
     c.close()
 
 
@@ -497,6 +514,7 @@ def main():
         try:
             test_clients(port, tls_port)
             test_request(port)
+            test_header_limits(port)
             test_upload_flow_control(port)
             test_reset_cancels(port)
             test_responses_refused(port)

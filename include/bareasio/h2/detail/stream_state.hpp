@@ -64,6 +64,7 @@ struct stream_state final : body_source, body_sink {
         req.head().clear();
         authority.clear();
         header_bytes = 0;
+        headers_too_large = false;
         continuations = 0;
         trim(body_in);
         trim(handed);
@@ -89,9 +90,10 @@ struct stream_state final : body_source, body_sink {
     std::int32_t id;
     phase at = phase::headers;
     request req;
-    std::string authority;        // :authority, the Host when none is sent
-    std::size_t header_bytes = 0; // of its header block, against max_header_bytes
-    unsigned continuations = 0;   // CONTINUATION frames of its header block
+    std::string authority;          // :authority, the Host when none is sent
+    std::size_t header_bytes = 0;   // of its header block, against max_header_bytes
+    bool headers_too_large = false; // past max_header_bytes or max_header_count: 431
+    unsigned continuations = 0;     // CONTINUATION frames of its header block
 
     // The request body: received and not handed out; the piece the handler
     // holds until its next read (its window is given back then).

@@ -337,8 +337,13 @@ inline int session::add_header(stream_state& s, std::string_view name, std::stri
     const auto limits = config_.limits();
     s.header_bytes += name.size() + value.size() + 32; // RFC 9113's accounting
     request_head& head = s.req.head();
-    if (s.header_bytes > limits.max_header_bytes || head.headers.size() >= limits.max_header_count)
-        return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; // the stream is reset
+    // Past a limit the rest of the block is decoded (HPACK's table must stay
+    // in step) and dropped; the stream is answered 431, as over HTTP/1.1.
+    if (s.headers_too_large || s.header_bytes > limits.max_header_bytes ||
+        head.headers.size() >= limits.max_header_count) {
+        s.headers_too_large = true;
+        return 0;
+    }
     if (!name.empty() && name.front() == ':') {
         if (name == ":method")
             head.method.assign(value);
@@ -377,9 +382,11 @@ inline void session::start_handler(const std::shared_ptr<stream_state>& s) {
     s->started = conn_.now();
     if (handlers_++ == 0) handlers_done_.clear();
     arm_idle();
-    if (!req.prepare(s.get())) {
+    if (s->headers_too_large || !req.prepare(s.get())) {
         asio::co_spawn(conn_.executor(),
-                       respond(*s, error_response(400, "malformed request target")),
+                       respond(*s, s->headers_too_large
+                                       ? error_response(431, "request header fields too large")
+                                       : error_response(400, "malformed request target")),
                        [this, s](std::exception_ptr) mutable { handler_ended(std::move(s)); });
         return;
     }
