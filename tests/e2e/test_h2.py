@@ -140,6 +140,24 @@ def test_header_limits(port):
     c.close()
 
 
+def upload_rest(c, stream, fill, sent, window, total, per_read=None, seconds=None):
+    """Sends `fill` bytes on `stream` up to `total` as the server's
+    WINDOW_UPDATEs for it open the window, then END_STREAM. It stops early
+    when no frame comes within `per_read` seconds, or after `seconds`."""
+    deadline = time.monotonic() + seconds if seconds is not None else float("inf")
+    while sent < total and time.monotonic() < deadline:
+        f = c.read(min(per_read or float("inf"), deadline - time.monotonic()))
+        if f is None:
+            break
+        if f[0] == h.WINDOW_UPDATE and f[2] == stream:
+            window += struct.unpack(">I", f[3])[0]
+        while sent < min(window, total):
+            n = min(16384, min(window, total) - sent)
+            c.send(h.frame(h.DATA, 0, stream, fill * n))
+            sent += n
+    c.send(h.frame(h.DATA, h.END_STREAM, stream, b""))
+
+
 def test_upload_flow_control(port):
     """The stream's window opens only as the handler reads."""
     c = h.Connection(h.Target(port, False))
@@ -159,17 +177,7 @@ def test_upload_flow_control(port):
             updates += struct.unpack(">I", f[3])[0]
     check(updates < window, f"the window is given back as the handler reads, not at once: {updates}")
     total = 300000
-    while sent < total:  # send the rest as the server gives the window back
-        f = c.read(5)
-        if f is None:
-            break
-        if f[0] == h.WINDOW_UPDATE and f[2] == 1:
-            window += struct.unpack(">I", f[3])[0]
-        while sent < min(window, total):
-            n = min(16384, min(window, total) - sent)
-            c.send(h.frame(h.DATA, 0, 1, b"u" * n))
-            sent += n
-    c.send(h.frame(h.DATA, h.END_STREAM, 1, b""))
+    upload_rest(c, 1, b"u", sent, window, total, per_read=5)
     r = c.response(1, timeout=20)
     check(r is not None and r[2] == str(total).encode(), f"a 300 KB upload read: {r and r[2]}")
     # A body past max_body_bytes (1 MiB) for a buffered reader: 413.
@@ -367,19 +375,8 @@ def test_windows(port):
         n = min(16384, window - sent)
         c.send(h.frame(h.DATA, 0, 3, b"b" * n))
         sent += n
-    total, deadline = 200000, time.monotonic() + 3
-    while sent < total and time.monotonic() < deadline:
-        f = c.read(deadline - time.monotonic())
-        if f is None:
-            break
-        if f[0] == h.WINDOW_UPDATE and f[2] in (0, 3):
-            if f[2] == 3:
-                window += struct.unpack(">I", f[3])[0]
-        while sent < min(window, total):
-            n = min(16384, min(window, total) - sent)
-            c.send(h.frame(h.DATA, 0, 3, b"b" * n))
-            sent += n
-    c.send(h.frame(h.DATA, h.END_STREAM, 3, b""))
+    total = 200000
+    upload_rest(c, 3, b"b", sent, window, total, seconds=3)
     r = c.response(3, timeout=3)
     check(r is not None and r[2] == str(total).encode(),
           f"another stream's 200 KB upload while stream 1 holds 64 KiB unread: {r and r[2]}")
